@@ -1,0 +1,81 @@
+import { createGuard, loadPolicy, parseTrace, TraceError, type Action, type TraceEvent } from "@trailguard/core";
+import type { Io } from "../io.js";
+import { readOrFail } from "./read.js";
+
+/**
+ * `trailguard check --policy POLICY (--trace TRACE.jsonl | --action JSON)`: decides every action event in
+ * order and prints one JSON line per action: `{"i", "session", "effect", "rule", "code"}`. Exit 0 when
+ * the trace was processed (whatever was denied), 1 for an invalid policy, 2 for an unreadable trace.
+ *
+ * @example
+ * await check(["--policy", "p.yaml", "--trace", "t.jsonl"], io) // → 0
+ */
+export async function check(args: string[], io: Io): Promise<number> {
+  const opts = parseFlags(args, ["--policy", "--trace", "--action"]);
+  if (typeof opts === "string" || !opts["--policy"] || (!opts["--trace"] === !opts["--action"])) {
+    io.err(typeof opts === "string" ? opts : "usage: trailguard check --policy POLICY (--trace TRACE.jsonl | --action JSON)");
+    return 2;
+  }
+  const policyFile = opts["--policy"];
+  const text = await readOrFail(io, policyFile, 1);
+  if (text === undefined) return 1;
+  const { policy, errors } = loadPolicy(text);
+  if (!policy) {
+    for (const e of errors) io.err(`${policyFile}:${e.line ?? 1}:${e.column ?? 1}: ${e.message}`);
+    return 1;
+  }
+  let events: TraceEvent[];
+  try {
+    if (opts["--action"]) {
+      let action: unknown;
+      try {
+        action = JSON.parse(opts["--action"]);
+      } catch (e) {
+        throw new TraceError(1, `--action is not valid JSON: ${(e as Error).message.toLowerCase()}`);
+      }
+      events = [{ type: "action", ...(action as Action) }];
+    } else {
+      const traceFile = opts["--trace"]!;
+      const trace = await readOrFail(io, traceFile, 2);
+      if (trace === undefined) return 2;
+      events = parseTrace(trace).map((e) => e);
+    }
+  } catch (e) {
+    if (e instanceof TraceError) {
+      io.err(`${opts["--trace"] ?? "--action"}:${e.line}: ${e.message.replace(/^line \d+: /, "")}`);
+      return 2;
+    }
+    throw e;
+  }
+  const guard = await createGuard({ policy });
+  let index = 0;
+  const indexed = opts["--action"] ? events.map((e) => ({ e, i: 0 })) : withLineIndex(events);
+  for (const { e, i } of indexed) {
+    index = i;
+    if (e.type !== "action") continue;
+    const { type: _t, ...action } = e;
+    const d = guard.check(action as Action);
+    io.out(JSON.stringify({ i: index, session: (action as Action).session ?? null, effect: d.effect, rule: d.rule ?? null, code: d.code }));
+  }
+  return 0;
+}
+
+// `i` is the event's 0-based position in the trace (blank lines are not events).
+function withLineIndex(events: TraceEvent[]) {
+  return events.map((e, i) => ({ e, i }));
+}
+
+/** Parses `--flag value` pairs; returns an error message for anything else. */
+export function parseFlags(args: string[], known: string[]): Record<string, string> | string {
+  const out: Record<string, string> = {};
+  for (let i = 0; i < args.length; i++) {
+    const a = args[i]!;
+    const eq = a.indexOf("=");
+    const [flag, inline] = a.startsWith("--") && eq > 0 ? [a.slice(0, eq), a.slice(eq + 1)] : [a, undefined];
+    if (!known.includes(flag)) return `unknown option \`${a}\`; expected ${known.join(", ")}`;
+    const value = inline ?? args[++i];
+    if (value === undefined) return `option \`${flag}\` needs a value`;
+    out[flag] = value;
+  }
+  return out;
+}

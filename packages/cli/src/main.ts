@@ -1,0 +1,40 @@
+import { validate } from "./commands/validate.js";
+import { check } from "./commands/check.js";
+import { test } from "./commands/test.js";
+import type { Io } from "./io.js";
+
+const COMMANDS: Record<string, (args: string[], io: Io) => Promise<number>> = { validate, check, test };
+
+const HELP = `trailguard — a fail-closed firewall for AI-agent actions
+
+usage:
+  trailguard validate POLICY                                  check a policy; problems as FILE:LINE:COL
+  trailguard check --policy POLICY --trace TRACE.jsonl        decide every action of a trace
+  trailguard check --policy POLICY --action '{"kind":…}'      decide one action
+  trailguard test TESTS.yaml…                                 run policy unit tests`;
+
+/**
+ * Runs the CLI with `argv` (without `node` and the script) and returns the exit code. Never throws:
+ * an unexpected failure is reported and exits 3.
+ *
+ * @example
+ * process.exitCode = await main(process.argv.slice(2), nodeIo);
+ */
+export async function main(argv: string[], io: Io): Promise<number> {
+  const [command, ...args] = argv;
+  if (!command || command === "--help" || command === "-h" || command === "help") {
+    io.out(HELP);
+    return command ? 0 : 2;
+  }
+  const run = COMMANDS[command];
+  if (!run) {
+    io.err(`unknown command \`${command}\`\n\n${HELP}`);
+    return 2;
+  }
+  try {
+    return await run(args, io);
+  } catch (e) {
+    io.err(`trailguard ${command}: unexpected failure: ${e instanceof Error ? e.stack ?? e.message : String(e)}`);
+    return 3;
+  }
+}

@@ -1,0 +1,186 @@
+// A validated policy document (plus the packs it extends) → a CompiledPolicy: the engine program and
+// the tables the host needs to fill field slots and to name rules in decisions.
+
+import { compileRegex, compileGlob, compileSet, type Dfa } from "../automata/index.js";
+import { EFFECTS, type Effect, type PolicyDoc } from "../policy/types.js";
+import type { PolicyIssue } from "../policy/issues.js";
+import { ESSENTIAL } from "../packs/essential.js";
+import { compileExpr, type ConstValue, type ExprContext, type Ir } from "./expr.js";
+import { CodeWriter, MAX_U16 } from "./codegen.js";
+import { ruleKey } from "./index-rules.js";
+import { assemble } from "./program.js";
+import { pathKey, type FieldPath } from "./fields.js";
+
+/** A rule as the host knows it: enough to name it in a decision. */
+export interface CompiledRule {
+  id: string;
+  effect: Effect;
+  reason?: string;
+  essential: boolean;
+}
+
+/** A policy ready for the engine. Immutable; share it between guards freely. */
+export interface CompiledPolicy {
+  readonly name?: string;
+  readonly format: 1;
+  /** The engine program (core-wasm/FORMAT.md). */
+  readonly program: Uint8Array;
+  /** The path each field slot holds, by slot number. */
+  readonly slots: readonly FieldPath[];
+  /** Rules by engine index: the essential pack's first, then the policy's own in order. */
+  readonly rules: readonly CompiledRule[];
+  readonly default: "allow" | "deny";
+  readonly mode: "enforce" | "shadow";
+  /** Top-level action fields the policy reads; the host canonicalises only what is read. */
+  readonly reads: ReadonlySet<string>;
+}
+
+// The engine's rule lists are u16 (core-wasm/FORMAT.md), and a policy past this is a generator bug.
+const MAX_RULES = 0xffff;
+// The engine keeps one cursor per key field on its stack (core-wasm/assembly/program.ts MAX_KEYS).
+const MAX_INDEX_KEYS = 4;
+
+/**
+ * Compiles a validated document. Expression problems come back with their path and offset; the loader
+ * turns offsets into YAML lines and columns.
+ *
+ * @example
+ * const { policy, errors } = compilePolicy(doc);
+ */
+export function compilePolicy(doc: PolicyDoc): { policy?: CompiledPolicy; errors: (PolicyIssue & { offset?: number })[] } {
+  const errors: (PolicyIssue & { offset?: number })[] = [];
+  const slots: FieldPath[] = [];
+  const slotIndex = new Map<string, number>();
+  const consts: ConstValue[] = [];
+  const constIndex = new Map<string, number>();
+  const dfas: Dfa[] = [];
+  const dfaIndex = new Map<string, number>();
+
+  const automaton = (key: string, build: () => { ok: true; dfa: Dfa } | { ok: false; error: string }): number | string => {
+    const known = dfaIndex.get(key);
+    if (known !== undefined) return known;
+    const r = build();
+    if (!r.ok) return r.error;
+    dfas.push(r.dfa);
+    dfaIndex.set(key, dfas.length - 1);
+    return dfas.length - 1;
+  };
+  const contextFor = (sets: Record<string, string[]>, setPrefix: string): ExprContext => ({
+    slot(path) {
+      const key = pathKey(path);
+      let s = slotIndex.get(key);
+      if (s === undefined) {
+        s = slots.length;
+        slots.push(path);
+        slotIndex.set(key, s);
+      }
+      return s;
+    },
+    regex: (p) => automaton(`re:${p}`, () => compileRegex(p)),
+    glob: (p) => automaton(`glob:${p}`, () => compileGlob(p)),
+    // Literal lists are exact strings: escape what compileSet would read as glob syntax.
+    stringSet: (values) => automaton(`list:${JSON.stringify(values)}`, () => compileSet(values.map((v) => v.replace(/[\\*?[]/g, "\\$&")))),
+    namedSet(name) {
+      const entries = sets[name];
+      if (!entries) return `unknown set \`sets.${name}\`${Object.keys(sets).length ? `; defined: ${Object.keys(sets).join(", ")}` : ""}`;
+      return automaton(`set:${setPrefix}${name}`, () => {
+        const r = compileSet(entries);
+        return r.ok ? r : { ok: false, error: `set \`${name}\`: ${r.error}` };
+      });
+    },
+  });
+
+  const code = new CodeWriter((v) => {
+    const key = JSON.stringify(v);
+    let i = constIndex.get(key);
+    if (i === undefined) {
+      i = consts.length;
+      consts.push(v);
+      constIndex.set(key, i);
+    }
+    return i;
+  });
+
+  const rules: CompiledRule[] = [];
+  const layout: { effect: number; essential: boolean; whenPc: number; unlessPc?: number; key?: ReturnType<typeof ruleKey> }[] = [];
+  const sources: { doc: PolicyDoc; essential: boolean; prefix: string }[] = [];
+  if (doc.extends?.includes("essential")) sources.push({ doc: ESSENTIAL, essential: true, prefix: "essential:" });
+  sources.push({ doc, essential: false, prefix: "" });
+
+  for (const src of sources) {
+    const ctx = contextFor(src.doc.sets ?? {}, src.prefix);
+    (src.doc.rules ?? []).forEach((rule, i) => {
+      if (!rule) return; // a rule the shape check refused (see ShapeResult.partial)
+      const cond = (field: "when" | "unless"): Ir | undefined => {
+        const text = rule[field];
+        if (text === undefined) return undefined;
+        const r = compileExpr(text, ctx);
+        if ("ir" in r) return r.ir;
+        for (const issue of r.issues) {
+          errors.push({ code: issue.code, message: issue.message, path: ["rules", i, field], offset: issue.offset });
+        }
+        return undefined;
+      };
+      const when = cond("when");
+      const unless = cond("unless");
+      if (!when || (rule.unless !== undefined && !unless)) return;
+      const whenPc = code.emitCondition(when);
+      const unlessPc = unless ? code.emitCondition(unless) : undefined;
+      layout.push({ effect: EFFECTS.indexOf(rule.effect), essential: src.essential, whenPc, unlessPc, key: ruleKey(when) });
+      rules.push({ id: rule.id, effect: rule.effect, ...(rule.reason !== undefined ? { reason: rule.reason } : {}), essential: src.essential });
+    });
+  }
+
+  if (rules.length > MAX_RULES) errors.push({ code: "too_large", path: ["rules"], message: `a policy may have at most ${MAX_RULES} rules` });
+  for (const [what, n] of [["constants", consts.length], ["fields", slots.length], ["patterns and sets", dfas.length]] as const) {
+    if (n > MAX_U16) errors.push({ code: "too_large", path: [], message: `the policy uses ${n} ${what}; the engine holds at most ${MAX_U16}` });
+  }
+  if (errors.length) return { errors };
+
+  const { unindexed, keys } = buildIndex(layout, slotIndex);
+  const program = assemble({
+    nSlots: slots.length,
+    rules: layout,
+    consts,
+    dfas,
+    code: code.bytes(),
+    maxStack: code.maxDepth,
+    defaultEffect: EFFECTS.indexOf(doc.default),
+    shadow: doc.mode === "shadow",
+    unindexed,
+    keys,
+  });
+  const reads = new Set(slots.map((p) => String(p[0])));
+  return {
+    errors,
+    policy: {
+      ...(doc.name !== undefined ? { name: doc.name } : {}),
+      format: 1,
+      program,
+      slots,
+      rules,
+      default: doc.default,
+      mode: doc.mode ?? "enforce",
+      reads,
+    },
+  };
+}
+
+function buildIndex(layout: { key?: ReturnType<typeof ruleKey> }[], slotIndex: Map<string, number>) {
+  // Key fields by how many rules they index; the most selective few get a hash table each.
+  const counts = new Map<string, number>();
+  for (const r of layout) if (r.key) counts.set(r.key.field, (counts.get(r.key.field) ?? 0) + 1);
+  const chosen = [...counts.entries()].sort((a, b) => b[1] - a[1]).slice(0, MAX_INDEX_KEYS).map(([f]) => f);
+  const keys = chosen.map((field) => ({ field, slot: slotIndex.get(pathKey([field]))!, buckets: new Map<string, number[]>() }));
+  const unindexed: number[] = [];
+  layout.forEach((r, i) => {
+    const key = r.key && keys.find((k) => k.field === r.key!.field);
+    if (!key || !r.key) return unindexed.push(i);
+    for (const v of new Set(r.key.values)) {
+      const list = key.buckets.get(v) ?? [];
+      list.push(i);
+      key.buckets.set(v, list);
+    }
+  });
+  return { unindexed, keys: keys.map(({ slot, buckets }) => ({ slot, buckets })) };
+}

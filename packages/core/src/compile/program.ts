@@ -1,0 +1,166 @@
+// Lays out the compiled program as bytes (core-wasm/FORMAT.md): header, rules, constants, automata,
+// bytecode, rule index, then the data they point into.
+
+import type { Dfa } from "../automata/index.js";
+import type { ConstValue } from "./expr.js";
+import { fnv1a } from "./index-rules.js";
+
+export const MAGIC = 0x31505754;
+export const FORMAT_VERSION = 1;
+const HEADER = 64;
+const VALUE = 16;
+const TAG = { null: 1, bool: 2, number: 3, string: 4, list: 5 } as const;
+const EMPTY_BUCKET = 0xffffffff;
+
+/** Everything the assembler lays out. */
+export interface ProgramParts {
+  nSlots: number;
+  rules: { effect: number; essential: boolean; whenPc: number; unlessPc?: number }[];
+  consts: ConstValue[];
+  dfas: Dfa[];
+  code: Uint8Array;
+  maxStack: number;
+  defaultEffect: number;
+  shadow: boolean;
+  unindexed: number[];
+  keys: { slot: number; buckets: Map<string, number[]> }[];
+}
+
+class Writer {
+  buf = new Uint8Array(4096);
+  view = new DataView(this.buf.buffer);
+  length = 0;
+  private enc = new TextEncoder();
+
+  ensure(n: number): void {
+    if (this.length + n <= this.buf.length) return;
+    const next = new Uint8Array(Math.max(this.buf.length * 2, this.length + n));
+    next.set(this.buf);
+    this.buf = next;
+    this.view = new DataView(next.buffer);
+  }
+  align(n: number): void {
+    const pad = (n - (this.length % n)) % n;
+    this.ensure(pad);
+    this.length += pad;
+  }
+  reserve(n: number): number {
+    this.align(8);
+    this.ensure(n);
+    const at = this.length;
+    this.length += n;
+    return at;
+  }
+  bytes(b: Uint8Array): number {
+    const at = this.reserve(b.length);
+    this.buf.set(b, at);
+    return at;
+  }
+  string(s: string): { at: number; len: number } {
+    const b = this.enc.encode(s);
+    return { at: this.bytes(b), len: b.length };
+  }
+  u32(at: number, v: number): void { this.view.setUint32(at, v >>> 0, true); }
+}
+
+/**
+ * Assembles the program bytes.
+ *
+ * @example
+ * const bytes = assemble(parts); // then engine.install(bytes)
+ */
+export function assemble(p: ProgramParts): Uint8Array {
+  const w = new Writer();
+  w.reserve(HEADER);
+  const rulesOff = w.reserve(p.rules.length * 16);
+  p.rules.forEach((r, i) => {
+    const at = rulesOff + i * 16;
+    w.buf[at] = r.effect;
+    w.buf[at + 1] = (r.essential ? 1 : 0) | (r.unlessPc !== undefined ? 2 : 0);
+    w.u32(at + 4, r.whenPc);
+    w.u32(at + 8, r.unlessPc ?? 0);
+  });
+  const constsOff = w.reserve(p.consts.length * VALUE);
+  p.consts.forEach((c, i) => writeValue(w, constsOff + i * VALUE, c));
+  const dfasOff = w.reserve(p.dfas.length * 24);
+  p.dfas.forEach((d, i) => {
+    const at = dfasOff + i * 24;
+    const classes = w.bytes(d.classes);
+    const trans = w.bytes(new Uint8Array(d.transitions.buffer, d.transitions.byteOffset, d.transitions.byteLength));
+    const accept = w.bytes(d.acceptAtEnd);
+    w.u32(at, d.stateCount);
+    w.u32(at + 4, d.classCount);
+    w.u32(at + 8, classes);
+    w.u32(at + 12, trans);
+    w.u32(at + 16, accept);
+    w.u32(at + 20, d.start);
+  });
+  const codeOff = w.bytes(p.code);
+  const indexOff = writeIndex(w, p);
+
+  w.align(8);
+  const total = w.length;
+  const h = [MAGIC, FORMAT_VERSION, p.nSlots, p.rules.length, p.consts.length, p.dfas.length, p.defaultEffect, p.shadow ? 1 : 0,
+    rulesOff, constsOff, dfasOff, codeOff, indexOff, p.maxStack, total, 0];
+  h.forEach((v, i) => w.u32(i * 4, v));
+  return w.buf.slice(0, total);
+}
+
+function writeValue(w: Writer, at: number, v: ConstValue): void {
+  if (v === null) return w.u32(at, TAG.null);
+  if (typeof v === "boolean" || typeof v === "number") {
+    w.u32(at, typeof v === "boolean" ? TAG.bool : TAG.number);
+    w.view.setFloat64(at + 8, Number(v), true);
+    return;
+  }
+  if (typeof v === "string") {
+    const s = w.string(v);
+    w.u32(at, TAG.string);
+    w.u32(at + 8, s.at);
+    w.u32(at + 12, s.len);
+    return;
+  }
+  const items = w.reserve(v.length * VALUE);
+  v.forEach((item, i) => writeValue(w, items + i * VALUE, item));
+  w.u32(at, TAG.list);
+  w.u32(at + 8, items);
+  w.u32(at + 12, v.length);
+}
+
+function writeIndex(w: Writer, p: ProgramParts): number {
+  const ruleList = (ids: number[]) => {
+    const b = new Uint8Array(ids.length * 2);
+    const v = new DataView(b.buffer);
+    ids.forEach((id, i) => v.setUint16(i * 2, id, true));
+    return w.bytes(b);
+  };
+  const at = w.reserve(12 + p.keys.length * 16);
+  w.u32(at, p.unindexed.length);
+  w.u32(at + 4, ruleList(p.unindexed));
+  w.u32(at + 8, p.keys.length);
+  const enc = new TextEncoder();
+  p.keys.forEach((key, k) => {
+    // At most half full, so that probing stays short and always reaches an empty bucket.
+    let n = 4;
+    while (n < key.buckets.size * 2) n *= 2;
+    const buckets = w.reserve(n * 16);
+    for (let b = 0; b < n; b++) w.u32(buckets + b * 16 + 4, EMPTY_BUCKET);
+    for (const [value, ids] of key.buckets) {
+      const bytes = enc.encode(value);
+      let b = fnv1a(bytes) & (n - 1);
+      while (w.view.getUint32(buckets + b * 16 + 4, true) !== EMPTY_BUCKET) b = (b + 1) & (n - 1);
+      const keyAt = w.bytes(bytes);
+      const listAt = ruleList(ids);
+      const e = buckets + b * 16;
+      w.u32(e, keyAt);
+      w.u32(e + 4, bytes.length);
+      w.u32(e + 8, listAt);
+      w.u32(e + 12, ids.length);
+    }
+    const ka = at + 12 + k * 16;
+    w.u32(ka, key.slot);
+    w.u32(ka + 4, buckets);
+    w.u32(ka + 8, n);
+  });
+  return at;
+}

@@ -1,0 +1,19 @@
+// Numbers shared with the engine (core-wasm/FORMAT.md). Change them only together with core-wasm.
+
+/** The engine's exports, as the host calls them. */
+export interface EngineExports {
+  memory: WebAssembly.Memory;
+  reserve(size: number): number;
+  install(ptr: number, length: number): number;
+  slotsPtr(): number;
+  matchedPtr(): number;
+  matchedCount(): number;
+  evaluate(accumulate: number): number;
+}
+
+export const TAG = { absent: 0, null: 1, bool: 2, number: 3, string: 4, list: 5, map: 6, error: 7, other: 8 } as const;
+export const VALUE_BYTES = 16;
+/** Parts (shell segments, SQL statements) one action may have; the engine sizes its buffers for this. */
+export const MAX_PARTS = 64;
+export const LOAD_STATUS = ["ok", "bad magic", "bad format version", "bad length", "table outside the program", "out of memory"];
+export const CODES = ["default", "rule", "eval_error"] as const;

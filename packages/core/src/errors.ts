@@ -1,0 +1,62 @@
+/**
+ * Every error that `@trailguard/core` raises or returns. Each has a stable `code` (safe to match on);
+ * messages are lower-case, quote user input in backticks and carry no trailing period.
+ */
+
+import type { PolicyIssue } from "./policy/issues.js";
+
+/** Base class of all trailguard errors. */
+export class TrailguardError extends Error {
+  /** Stable machine-readable code. */
+  readonly code: string;
+  constructor(code: string, message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = new.target.name;
+    this.code = code;
+  }
+}
+
+/**
+ * A policy that does not load. Carries every problem at once, each with its path and YAML position.
+ *
+ * @example
+ * try { await createGuard({ policy: "version: 1" }); }
+ * catch (e) { if (e instanceof PolicyError) for (const i of e.issues) console.log(i.line, i.message); }
+ */
+export class PolicyError extends TrailguardError {
+  readonly issues: readonly PolicyIssue[];
+  constructor(issues: readonly PolicyIssue[]) {
+    const first = issues[0];
+    const where = first?.line !== undefined ? `${first.line}:${first.column ?? 1}: ` : "";
+    const more = issues.length > 1 ? ` (and ${issues.length - 1} more)` : "";
+    super("invalid_policy", `invalid policy: ${where}${first?.message ?? "unknown problem"}${more}`);
+    this.issues = issues;
+  }
+}
+
+/**
+ * The Wasm engine refused a program or trapped. The guard turns it into a deny; it reaches callers only
+ * from low-level APIs.
+ *
+ * @example
+ * if (e instanceof EngineError && e.code === "engine_fault") reloadAndDeny();
+ */
+export class EngineError extends TrailguardError {
+  constructor(code: "engine_fault" | "engine_load", message: string, options?: { cause?: unknown }) {
+    super(code, message, options);
+  }
+}
+
+/**
+ * A trace or test file that cannot be read: bad JSON, a missing field, an unknown event type.
+ *
+ * @example
+ * const events = parseTrace(text); // throws TraceError with `line`
+ */
+export class TraceError extends TrailguardError {
+  readonly line: number;
+  constructor(line: number, message: string) {
+    super("invalid_trace", `line ${line}: ${message}`);
+    this.line = line;
+  }
+}

@@ -1,0 +1,12 @@
+export { loadPolicy, type LoadResult } from "./policy/load.js";
+export { validatePolicyShape, PACKS } from "./policy/validate.js";
+export { formatPath, type PolicyIssue } from "./policy/issues.js";
+export { EFFECTS, ACTION_KINDS, type Effect, type ActionKind, type PolicyDoc, type RuleDoc } from "./policy/types.js";
+export type { CompiledPolicy, CompiledRule } from "./compile/compile.js";
+export { ACTION_FIELDS } from "./compile/fields.js";
+export { createGuard, type Guard, type GuardOptions } from "./guard/guard.js";
+export type { Action } from "./guard/action.js";
+export { permits, type Decision } from "./guard/decision.js";
+export { canonicaliseUrl, canonicaliseShell, canonicalisePath, canonicaliseSql } from "./canonicalise/index.js";
+export { TrailguardError, PolicyError, EngineError, TraceError } from "./errors.js";
+export { parseTrace, type TraceEvent } from "./trace/parse.js";

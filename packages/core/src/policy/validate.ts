@@ -1,0 +1,149 @@
+// The shape of a version-1 policy document: every key known, every value of the right type. Expressions
+// are checked later, by the compiler. All problems are collected; nothing throws.
+
+import { EFFECTS, type PolicyDoc } from "./types.js";
+import { formatPath, type PolicyIssue } from "./issues.js";
+
+type Path = (string | number)[];
+
+const ROOT_KEYS = ["version", "name", "description", "default", "mode", "extends", "sets", "rules"];
+// Sections of the format (DESIGN §4.1–§4.7) that this engine does not evaluate yet. Accepting and
+// ignoring them would silently weaken a policy, so they are refused by name.
+const LATER_KEYS = ["sequences", "limits", "flows", "origins", "plans", "outputs"];
+const RULE_KEYS = ["id", "when", "unless", "effect", "reason"];
+/** Built-in packs a policy may extend. */
+export const PACKS = ["essential"];
+const ID = /^[A-Za-z0-9][A-Za-z0-9_.:-]*$/;
+const SET_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
+
+/** The outcome of {@link validatePolicyShape}. */
+export interface ShapeResult {
+  /** The document, when it has no errors. */
+  doc?: PolicyDoc;
+  /**
+   * The well-formed part of a document that has errors (bad rules and sets left out), so that the
+   * compiler can still report the expression errors in the rest: every problem at once.
+   */
+  partial?: PolicyDoc;
+  errors: PolicyIssue[];
+  warnings: PolicyIssue[];
+}
+
+/**
+ * Checks the structure of a policy document.
+ *
+ * @example
+ * const { doc, errors } = validatePolicyShape({ version: 1, default: "deny", rules: [] });
+ */
+export function validatePolicyShape(value: unknown): ShapeResult {
+  const errors: PolicyIssue[] = [];
+  const warnings: PolicyIssue[] = [];
+  const err = (code: string, path: Path, message: string) => errors.push({ code, path, message });
+
+  if (!isRecord(value)) {
+    err("type_error", [], "a policy must be a mapping with `version`, `default` and `rules`");
+    return { errors, warnings };
+  }
+  for (const key of Object.keys(value)) {
+    if (LATER_KEYS.includes(key)) err("unsupported", [key], `\`${key}\` is not supported by this version of trailguard yet`);
+    else if (!ROOT_KEYS.includes(key)) err("unknown_key", [key], `unknown key \`${key}\`${suggest(key, ROOT_KEYS)}`);
+  }
+  if (!("version" in value)) err("missing_key", [], "`version` is required (the format version, `1`)");
+  else if (value.version !== 1) err("unsupported_version", ["version"], `unsupported version \`${String(value.version)}\`; this engine reads version 1`);
+
+  if (!("default" in value)) err("missing_key", [], "`default` is required: `deny` (recommended) or `allow`");
+  else if (value.default !== "deny" && value.default !== "allow") {
+    err("type_error", ["default"], `\`default\` must be \`deny\` or \`allow\`, not \`${String(value.default)}\``);
+  } else if (value.default === "allow") {
+    warnings.push({ code: "default_allow", path: ["default"], message: "`default: allow` lets every action no rule names through; prefer `deny`" });
+  }
+  optionalString(value, "name", [], err);
+  optionalString(value, "description", [], err);
+  if ("mode" in value && value.mode !== "enforce" && value.mode !== "shadow") {
+    err("type_error", ["mode"], `\`mode\` must be \`enforce\` or \`shadow\`, not \`${String(value.mode)}\``);
+  }
+  if ("extends" in value) {
+    if (!Array.isArray(value.extends)) err("type_error", ["extends"], "`extends` must be a list of pack names");
+    else value.extends.forEach((p, i) => {
+      if (typeof p !== "string" || !PACKS.includes(p)) err("unknown_pack", ["extends", i], `unknown pack \`${String(p)}\`; available: ${PACKS.map((x) => `\`${x}\``).join(", ")}`);
+    });
+  }
+  if ("sets" in value) {
+    if (!isRecord(value.sets)) err("type_error", ["sets"], "`sets` must be a mapping of names to lists of strings");
+    else for (const [name, entries] of Object.entries(value.sets)) {
+      if (!SET_NAME.test(name)) err("invalid_name", ["sets", name], `set name \`${name}\` must be an identifier (letters, digits, \`_\`)`);
+      if (!Array.isArray(entries)) err("type_error", ["sets", name], `set \`${name}\` must be a list of strings`);
+      else entries.forEach((e, i) => {
+        if (typeof e !== "string" || e === "") err("type_error", ["sets", name, i], `entries of set \`${name}\` must be non-empty strings`);
+      });
+    }
+  }
+  const goodRules: unknown[] = [];
+  if ("rules" in value) {
+    if (!Array.isArray(value.rules)) err("type_error", ["rules"], "`rules` must be a list");
+    else {
+      const seen = new Map<string, number>();
+      value.rules.forEach((rule, i) => {
+        const before = errors.length;
+        validateRule(rule, i, seen, err);
+        // A bad rule keeps its place (as null) so that later errors still name the right index.
+        goodRules.push(errors.length === before ? rule : null);
+      });
+    }
+  }
+  if (!errors.length) return { doc: value as unknown as PolicyDoc, errors, warnings };
+  const sets = isRecord(value.sets) ? Object.fromEntries(Object.entries(value.sets).filter(([, v]) => Array.isArray(v) && v.every((e) => typeof e === "string" && e !== ""))) : {};
+  const partial = { version: 1, default: "deny", sets, rules: goodRules, extends: Array.isArray(value.extends) ? value.extends.filter((p) => PACKS.includes(p)) : [] };
+  return { partial: partial as unknown as PolicyDoc, errors, warnings };
+}
+
+function validateRule(rule: unknown, i: number, seen: Map<string, number>, err: (c: string, p: Path, m: string) => void): void {
+  const at: Path = ["rules", i];
+  if (!isRecord(rule)) return err("type_error", at, "a rule must be a mapping with `id`, `when` and `effect`");
+  for (const key of Object.keys(rule)) {
+    if (!RULE_KEYS.includes(key)) err("unknown_key", [...at, key], `unknown key \`${key}\` in rule${suggest(key, RULE_KEYS)}`);
+  }
+  if (typeof rule.id !== "string") err(rule.id === undefined ? "missing_key" : "type_error", at, "a rule needs an `id` (a string)");
+  else if (!ID.test(rule.id)) err("invalid_name", [...at, "id"], `rule id \`${rule.id}\` may contain only letters, digits and \`_ . : -\``);
+  else if (rule.id.startsWith("essential.")) err("invalid_name", [...at, "id"], `rule id \`${rule.id}\` is reserved for the essential pack`);
+  else if (seen.has(rule.id)) err("duplicate_id", [...at, "id"], `rule id \`${rule.id}\` is already used by ${formatPath(["rules", seen.get(rule.id)!])}`);
+  else seen.set(rule.id, i);
+  if (typeof rule.when !== "string" || rule.when.trim() === "") err(rule.when === undefined ? "missing_key" : "type_error", rule.when === undefined ? at : [...at, "when"], "a rule needs a `when` condition (a string)");
+  optionalString(rule, "unless", at, err);
+  optionalString(rule, "reason", at, err);
+  if (rule.effect === undefined) err("missing_key", at, `a rule needs an \`effect\`: ${EFFECTS.map((e) => `\`${e}\``).join(", ")}`);
+  else if (!(EFFECTS as readonly unknown[]).includes(rule.effect)) err("type_error", [...at, "effect"], `unknown effect \`${String(rule.effect)}\`; use one of ${EFFECTS.map((e) => `\`${e}\``).join(", ")}`);
+}
+
+function optionalString(obj: Record<string, unknown>, key: string, at: Path, err: (c: string, p: Path, m: string) => void): void {
+  if (key in obj && typeof obj[key] !== "string") err("type_error", [...at, key], `\`${key}\` must be a string`);
+}
+
+function isRecord(v: unknown): v is Record<string, unknown> {
+  return typeof v === "object" && v !== null && !Array.isArray(v);
+}
+
+/** A "did you mean" hint for a misspelt key, by edit distance. */
+function suggest(key: string, known: readonly string[]): string {
+  let best: string | undefined;
+  let bestD = 3; // more than two edits away is a different word, not a typo
+  for (const k of known) {
+    const d = distance(key, k);
+    if (d < bestD) { bestD = d; best = k; }
+  }
+  return best ? `; did you mean \`${best}\`?` : "";
+}
+
+function distance(a: string, b: string): number {
+  const row = Array.from({ length: b.length + 1 }, (_, i) => i);
+  for (let i = 1; i <= a.length; i++) {
+    let prev = row[0]!;
+    row[0] = i;
+    for (let j = 1; j <= b.length; j++) {
+      const cur = row[j]!;
+      row[j] = Math.min(row[j]! + 1, row[j - 1]! + 1, prev + (a[i - 1] === b[j - 1] ? 0 : 1));
+      prev = cur;
+    }
+  }
+  return row[b.length]!;
+}
