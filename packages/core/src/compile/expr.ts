@@ -51,6 +51,7 @@ class Fail extends Error {
 
 // A number literal past 2^53 would silently lose precision in the engine's f64.
 const MAX_EXACT = 2 ** 53;
+const BIG_EXACT = 2n ** 53n;
 
 /**
  * Compiles one condition. Returns the IR or the problems found (all of them, where the parser allows).
@@ -117,7 +118,8 @@ class ExprCompiler {
       case "-_": {
         const x = n.args;
         if (x.op === "value" && (typeof x.args === "number" || typeof x.args === "bigint")) {
-          return this.number(-Number(x.args), n.start);
+          const big = typeof x.args === "bigint" && (x.args > BIG_EXACT || x.args < -BIG_EXACT);
+          return this.number(big ? -Infinity : -Number(x.args), n.start, `-${String(x.args)}`);
         }
         throw new Fail(n.start, "arithmetic is not supported in conditions");
       }
@@ -131,13 +133,14 @@ class ExprCompiler {
     if (typeof v === "string") return { k: "const", ty: "string", value: v };
     if (typeof v === "boolean") return { k: "const", ty: "bool", value: v };
     if (v === null) return { k: "const", ty: "null", value: null };
-    if (typeof v === "number" || typeof v === "bigint") return this.number(Number(v), n.start);
+    if (typeof v === "bigint") return this.number(v > BIG_EXACT || v < -BIG_EXACT ? Infinity : Number(v), n.start, v);
+    if (typeof v === "number") return this.number(v, n.start);
     if (typeof v === "object" && v !== null && "value" in v) return this.number(Number((v as { value: unknown }).value), n.start);
     throw new Fail(n.start, "bytes literals are not supported in conditions", "unsupported");
   }
 
-  private number(x: number, at: number): Ir {
-    if (!Number.isFinite(x) || Math.abs(x) > MAX_EXACT) throw new Fail(at, `number \`${x}\` is too large to compare exactly (limit 2^53)`);
+  private number(x: number, at: number, written: unknown = x): Ir {
+    if (!Number.isFinite(x) || Math.abs(x) > MAX_EXACT) throw new Fail(at, `number \`${String(written)}\` is too large to compare exactly (limit 2^53)`);
     return { k: "const", ty: "number", value: x };
   }
 

@@ -1,12 +1,11 @@
-// Action → the canonical parts the engine decides (DESIGN §3). Canonicalisers run only for fields the
-// policy reads; a shell line or SQL batch becomes one part per command or statement, each checked.
+// Action → the canonical parts the engine decides (DESIGN §3). A shell line or SQL batch becomes one part
+// per command or statement, each checked; those two are split only when the policy reads their fields.
 
 import { canonicaliseUrl, canonicaliseShell, canonicalisePath, canonicaliseSql } from "../canonicalise/index.js";
 import { ACTION_KINDS } from "../policy/types.js";
 import { MAX_PARTS } from "../engine/abi.js";
 import type { PartFields } from "../engine/host.js";
 
-const HTTP_FIELDS = ["url", "host", "port", "path", "query"];
 const SHELL_FIELDS = ["program", "argv", "command", "line"];
 const SQL_FIELDS = ["statement", "verb", "tables"];
 
@@ -38,8 +37,10 @@ export function canonicalParts(action: unknown, reads: ReadonlySet<string>, opts
   }
   if (typeof base.method === "string") base.method = base.method.toUpperCase();
 
-  if (HTTP_FIELDS.some((f) => reads.has(f))) canonicaliseHttp(base);
-  if (typeof base.file === "string" && reads.has("file")) {
+  // URLs and paths are canonicalised whether or not the policy reads them: an unparsable URL is denied
+  // either way, and the canonical forms are what the audit records.
+  canonicaliseHttp(base);
+  if (typeof base.file === "string") {
     base.file = canonicalisePath(base.file, { cwd: typeof a.cwd === "string" ? a.cwd : opts.cwd, home: opts.home });
   }
   let parts: PartFields[] = [base];

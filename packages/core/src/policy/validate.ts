@@ -84,10 +84,10 @@ export function validatePolicyShape(value: unknown): ShapeResult {
     else {
       const seen = new Map<string, number>();
       value.rules.forEach((rule, i) => {
-        const before = errors.length;
         validateRule(rule, i, seen, err);
-        // A bad rule keeps its place (as null) so that later errors still name the right index.
-        goodRules.push(errors.length === before ? rule : null);
+        // A rule whose conditions and effect are usable is still compiled, so its expression errors are
+        // reported too; an unusable one keeps its place (as null) so later errors name the right index.
+        goodRules.push(compilable(rule) ? rule : null);
       });
     }
   }
@@ -113,6 +113,11 @@ function validateRule(rule: unknown, i: number, seen: Map<string, number>, err: 
   optionalString(rule, "reason", at, err);
   if (rule.effect === undefined) err("missing_key", at, `a rule needs an \`effect\`: ${EFFECTS.map((e) => `\`${e}\``).join(", ")}`);
   else if (!(EFFECTS as readonly unknown[]).includes(rule.effect)) err("type_error", [...at, "effect"], `unknown effect \`${String(rule.effect)}\`; use one of ${EFFECTS.map((e) => `\`${e}\``).join(", ")}`);
+}
+
+function compilable(rule: unknown): boolean {
+  return isRecord(rule) && typeof rule.when === "string" && (rule.unless === undefined || typeof rule.unless === "string") &&
+    (EFFECTS as readonly unknown[]).includes(rule.effect) && typeof rule.id === "string";
 }
 
 function optionalString(obj: Record<string, unknown>, key: string, at: Path, err: (c: string, p: Path, m: string) => void): void {

@@ -1,0 +1,150 @@
+import { describe, it, expect } from "vitest";
+import { mkdtempSync, writeFileSync } from "node:fs";
+import { readFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { main } from "./main.js";
+
+const dir = mkdtempSync(join(tmpdir(), "trailguard-cli-"));
+const file = (name: string, text: string) => {
+  const p = join(dir, name);
+  writeFileSync(p, text);
+  return p;
+};
+
+async function run(...argv: string[]) {
+  const out: string[] = [];
+  const err: string[] = [];
+  const code = await main(argv, { out: (l) => out.push(l), err: (l) => err.push(l), readFile: (p) => readFile(p, "utf8") });
+  return { code, out, err };
+}
+
+const policy = file("policy.yaml", `version: 1
+default: deny
+extends: [essential]
+rules:
+  - id: search
+    when: action.tool == "search"
+    effect: allow
+`);
+
+describe("trailguard validate", () => {
+  it("exits 0 for a valid policy", async () => {
+    const r = await run("validate", policy);
+    expect(r.code).toBe(0);
+    expect(r.out[0]).toMatch(/ok \(\d+ rules, essential pack included\)/);
+  });
+  it("prints every problem as FILE:LINE:COL: message and exits 1", async () => {
+    const bad = file("bad.yaml", "version: 1\ndefault: deny\nrules:\n  - id: a\n    when: action.tol == 1\n    effect: allow\n  - id: b\n    when: 'true'\n    effect: nope\n");
+    const r = await run("validate", bad);
+    expect(r.code).toBe(1);
+    expect(r.err).toEqual([`${bad}:5:11: unknown field \`action.tol\`; known fields: kind, session, agent, tool, args, target, method, url, host, port, path, query, command, line, program, argv, file, statement, verb, tables, origin, labels, usage`, `${bad}:9:13: unknown effect \`nope\`; use one of \`allow\`, \`flag\`, \`ask\`, \`deny\`, \`kill\``]);
+  });
+  it("exits 1 for a missing file", async () => {
+    const r = await run("validate", join(dir, "missing.yaml"));
+    expect(r.code).toBe(1);
+    expect(r.err[0]).toContain("no such file");
+  });
+});
+
+describe("trailguard check", () => {
+  const trace = file("trace.jsonl", [
+    '{"type":"clock","now":1767225600000}',
+    '{"type":"action","kind":"tool","session":"s1","tool":"search"}',
+    "",
+    '{"type":"result","session":"s1","tool":"search","output":"…"}',
+    '{"type":"action","kind":"shell","session":"s2","command":"sudo rm -rf /"}',
+    '{"type":"action","kind":"tool","session":"s1","tool":"delete"}',
+  ].join("\n"));
+
+  it("prints one JSON line per action with the event's index", async () => {
+    const r = await run("check", "--policy", policy, "--trace", trace);
+    expect(r.code).toBe(0);
+    expect(r.out.map((l) => JSON.parse(l))).toEqual([
+      { i: 1, session: "s1", effect: "allow", rule: "search", code: "rule" },
+      { i: 3, session: "s2", effect: "deny", rule: "essential.rm-recursive-root", code: "rule" },
+      { i: 4, session: "s1", effect: "deny", rule: null, code: "default" },
+    ]);
+  });
+  it("checks a single --action", async () => {
+    const r = await run("check", "--policy", policy, "--action", '{"kind":"tool","session":"s","tool":"search"}');
+    expect(r.code).toBe(0);
+    expect(JSON.parse(r.out[0]!)).toEqual({ i: 0, session: "s", effect: "allow", rule: "search", code: "rule" });
+  });
+  it("exits 1 for an invalid policy", async () => {
+    const r = await run("check", "--policy", file("p2.yaml", "version: 2\n"), "--trace", trace);
+    expect(r.code).toBe(1);
+    expect(r.err.length).toBeGreaterThan(0);
+  });
+  it("exits 2 for an unreadable trace, naming the line", async () => {
+    const bad = file("bad.jsonl", '{"type":"action","kind":"tool","session":"s"}\n{"type":"action",\n');
+    const r = await run("check", "--policy", policy, "--trace", bad);
+    expect(r.code).toBe(2);
+    expect(r.err[0]).toMatch(new RegExp(`^${bad}:2: not valid JSON`));
+    const unknown = file("unknown.jsonl", '{"type":"teleport"}\n');
+    expect((await run("check", "--policy", policy, "--trace", unknown)).err[0]).toContain(":1: unknown event type `teleport`");
+    expect((await run("check", "--policy", policy, "--trace", join(dir, "nope.jsonl"))).code).toBe(2);
+    expect((await run("check", "--policy", policy, "--action", "{oops")).code).toBe(2);
+  });
+  it("exits 2 for bad usage", async () => {
+    expect((await run("check", "--policy", policy)).code).toBe(2);
+    expect((await run("check", "--policy", policy, "--trace", trace, "--bogus", "1")).code).toBe(2);
+  });
+});
+
+describe("trailguard test", () => {
+  it("passes when every case holds, and exits 1 with a diff when one does not", async () => {
+    const tests = file("policy.test.yaml", `policy: policy.yaml
+cases:
+  - name: search is allowed
+    action: { kind: tool, session: s, tool: search }
+    expect: { effect: allow, rule: search }
+  - name: rm -rf / is denied by the essential pack
+    action: { kind: shell, session: s, command: "rm -rf /" }
+    expect: { effect: deny, rule: essential.rm-recursive-root }
+`);
+    const ok = await run("test", tests);
+    expect(ok.code).toBe(0);
+    expect(ok.out.at(-1)).toBe("2 passed, 0 failed");
+
+    const failing = file("failing.test.yaml", `policy: policy.yaml
+cases:
+  - name: wrong expectation
+    events:
+      - { type: action, kind: tool, session: s, tool: search }
+    expect:
+      - { effect: deny }
+`);
+    const bad = await run("test", failing);
+    expect(bad.code).toBe(1);
+    expect(bad.out).toEqual(["✗ wrong expectation", '    action 0: effect differs\n      - expected: "deny"\n      + actual:   "allow"', "0 passed, 1 failed"]);
+  });
+  it("accepts an inline policy and expected load errors", async () => {
+    const tests = file("inline.test.yaml", `policy: |
+  version: 1
+  default: deny
+  rules:
+    - id: a
+      when: action.tol == "x"
+      effect: allow
+cases:
+  - name: the typo is caught
+    expect_errors: [{ code: unknown_field, line: 5, column: 11 }]
+`);
+    const r = await run("test", tests);
+    expect(r.out.at(-1)).toBe("1 passed, 0 failed");
+    expect(r.code).toBe(0);
+  });
+  it("exits 2 for a test file it cannot read", async () => {
+    expect((await run("test", file("broken.test.yaml", "cases: 3\npolicy: x\n"))).code).toBe(2);
+    expect((await run("test", file("nopolicy.test.yaml", "policy: missing.yaml\ncases: []\n"))).code).toBe(2);
+  });
+});
+
+describe("trailguard", () => {
+  it("prints help and rejects unknown commands", async () => {
+    expect((await run("--help")).code).toBe(0);
+    expect((await run("frobnicate")).code).toBe(2);
+    expect((await run()).code).toBe(2);
+  });
+});

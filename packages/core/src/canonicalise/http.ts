@@ -1,0 +1,151 @@
+/**
+ * URL canonicalisation: the agent's URL becomes the one form the policy engine matches on, so that no spelling of a
+ * host, port or path (IP notations, IDN, encodings, dot segments, userinfo) can dodge a rule written for the plain one.
+ */
+
+import { percentDecodeFully } from "./percent.js";
+
+/** A URL in canonical form. */
+export interface CanonicalUrl {
+  ok: true;
+  /** Canonical href: scheme, host, non-default port, WHATWG pathname and search; no userinfo, no fragment. */
+  url: string;
+  /** Lower-case scheme without `:`. */
+  scheme: string;
+  /** Lower-case host: punycode, dotted IPv4 (also for IPv4-mapped IPv6), IPv6 without brackets, no trailing dot. */
+  host: string;
+  /** Explicit port, else the scheme's default (0 when the scheme has none). */
+  port: number;
+  /** Path fully percent-decoded, then dot segments and repeated slashes resolved. */
+  path: string;
+  /** Query without the leading `?`, still encoded. */
+  query: string;
+}
+
+/** Input that could not be read as a URL. */
+export interface CanonicalError {
+  ok: false;
+  error: string;
+}
+
+// A Map, not an object literal: a scheme named `constructor` must not find Object.prototype's function.
+const DEFAULT_PORTS: ReadonlyMap<string, number> = new Map([
+  ["http", 80],
+  ["https", 443],
+  ["ws", 80],
+  ["wss", 443],
+  ["ftp", 21],
+]);
+
+const HOST_REQUIRED: ReadonlySet<string> = new Set(["http", "https", "ws", "wss"]);
+
+// WHATWG "special" schemes: their hosts go through IPv4/IDNA parsing and servers for them treat `\` like `/`.
+const SPECIAL: ReadonlySet<string> = new Set(["http", "https", "ws", "wss", "ftp", "file"]);
+
+const MAPPED_IPV4 = /^::ffff:([0-9a-f]{1,4}):([0-9a-f]{1,4})$/;
+
+/** Quotes user input for an error message: bounded length, no control characters that could forge log lines. */
+function quote(raw: string): string {
+  const cut = raw.length > 200 ? `${raw.slice(0, 200)}…` : raw;
+  return `\`${cut.replace(/[\u0000-\u001f\u007f]/g, "?")}\``;
+}
+
+function fail(error: string): CanonicalError {
+  return { ok: false, error };
+}
+
+/** `::ffff:7f00:1` → `127.0.0.1`; anything else unchanged. WHATWG always serialises mapped addresses this way. */
+function unmapIpv6(host: string): string {
+  const m = MAPPED_IPV4.exec(host);
+  if (!m) return host;
+  const hi = parseInt(m[1] ?? "0", 16);
+  const lo = parseInt(m[2] ?? "0", 16);
+  return `${hi >> 8}.${hi & 255}.${lo >> 8}.${lo & 255}`;
+}
+
+/**
+ * Strips trailing dots (`example.com.` resolves like `example.com`). WHATWG only drops one dot before trying IPv4, so
+ * `0x7f.1..` stays a "domain"; parsing the stripped name again gives it the IPv4 treatment it gets from resolvers.
+ */
+function stripTrailingDots(host: string, special: boolean): string {
+  let end = host.length;
+  while (end > 0 && host.charCodeAt(end - 1) === 46) end--;
+  if (end === host.length) return host;
+  const stripped = host.slice(0, end);
+  if (!special || stripped === "") return stripped;
+  try {
+    return new URL(`http://${stripped}/`).hostname;
+  } catch {
+    return stripped;
+  }
+}
+
+/** Resolves `.`/`..` segments (never above `/`) and repeated slashes; a trailing slash is kept as servers see it. */
+function resolveSegments(path: string): string {
+  // Opaque paths (`mailto:a@b`) have no hierarchy to resolve.
+  if (!path.startsWith("/")) return path;
+  const segments = path.split("/");
+  const out: string[] = [];
+  let trailingSlash = false;
+  for (let i = 1; i < segments.length; i++) {
+    const segment = segments[i] ?? "";
+    trailingSlash = true;
+    if (segment === "" || segment === ".") continue;
+    if (segment === "..") {
+      out.pop();
+      continue;
+    }
+    out.push(segment);
+    trailingSlash = false;
+  }
+  if (out.length === 0) return "/";
+  return `/${out.join("/")}${trailingSlash ? "/" : ""}`;
+}
+
+/**
+ * Canonicalises a URL the way the policy engine needs it. Never throws: unreadable input (including a URL of an
+ * http-like scheme without a host) gives `{ ok: false, error }`.
+ *
+ * The path is decoded until stable (`%252e` counts as `.`) and decoded backslashes count as slashes for special
+ * schemes, because some servers and proxies decode twice or accept `\`: reading the path the most dangerous way keeps
+ * `/public/..%255cadmin` from slipping past a rule on `/admin`.
+ *
+ * @example
+ * canonicaliseUrl("HTTP://trusted.example@0x7f.0.0.1:80/a/..%2F..%2Fetc/passwd#x");
+ * // { ok: true, url: "http://127.0.0.1/a/..%2F..%2Fetc/passwd", scheme: "http", host: "127.0.0.1", port: 80,
+ * //   path: "/etc/passwd", query: "" }
+ */
+export function canonicaliseUrl(raw: string, base?: string): CanonicalUrl | CanonicalError {
+  if (typeof raw !== "string") return fail("url must be a string");
+  if (base !== undefined && typeof base !== "string") return fail("base url must be a string");
+  let parsed: URL;
+  try {
+    parsed = base === undefined ? new URL(raw) : new URL(raw, base);
+  } catch {
+    return fail(base === undefined ? `invalid url ${quote(raw)}` : `invalid url ${quote(raw)} against base ${quote(base)}`);
+  }
+
+  const scheme = parsed.protocol.slice(0, -1).toLowerCase();
+  const special = SPECIAL.has(scheme);
+
+  let host = parsed.hostname.toLowerCase();
+  if (host.startsWith("[") && host.endsWith("]")) host = unmapIpv6(host.slice(1, -1));
+  else host = stripTrailingDots(host, special);
+  if (host === "" && HOST_REQUIRED.has(scheme)) return fail(`url ${quote(raw)} has no host`);
+
+  const port = parsed.port !== "" ? Number(parsed.port) : (DEFAULT_PORTS.get(scheme) ?? 0);
+
+  let decoded = percentDecodeFully(parsed.pathname);
+  if (special) decoded = decoded.replace(/\\/g, "/");
+  const path = resolveSegments(decoded);
+
+  const query = parsed.search.startsWith("?") ? parsed.search.slice(1) : parsed.search;
+
+  // Whether the URL has an authority at all (`file:///x` does, `mailto:x` does not) is visible only in the href.
+  const hasAuthority = parsed.href.startsWith(`${parsed.protocol}//`);
+  const hostInUrl = host.includes(":") ? `[${host}]` : host;
+  const authority = hasAuthority ? `//${hostInUrl}${parsed.port !== "" ? `:${parsed.port}` : ""}` : "";
+  const url = `${scheme}:${authority}${parsed.pathname}${parsed.search}`;
+
+  return { ok: true, url, scheme, host, port, path, query };
+}

@@ -1,0 +1,177 @@
+/**
+ * Shell canonicalisation: a command line becomes the list of programs it would run, each with its words, so the
+ * policy engine checks every one of them. The tokenizer follows POSIX sh (with the bash extensions agents use); it
+ * opens up chains, pipes, subshells, groups, substitutions, `sh -c`, `eval` and wrappers such as `sudo` and `env`.
+ *
+ * Whatever we cannot read statically (expansions, unterminated quotes, nesting beyond the limits) is marked
+ * `dynamic`, never guessed harmless. The whole analysis runs on a work budget proportional to the input, so it stays
+ * linear-ish even for adversarial nesting.
+ */
+
+import { append, charge, MAX_DEPTH, Parser } from "./shell-lexer.js";
+import type { Command, Context, Word } from "./shell-lexer.js";
+import { ASSIGNMENT, basename, findExecs, RESERVED, unwrapOnce } from "./shell-wrappers.js";
+
+/** One program the command line would run. */
+export interface ShellPart {
+  /** Basename of the program after unwrapping (`rm`); for a dynamic or glob program word, its literal text. */
+  program: string;
+  /** Words after unwrapping, `argv[0]` as written (`/usr/bin/rm`). */
+  argv: string[];
+  /** Source text of the simple command this part came from. */
+  text: string;
+  /** Some word of the part depends on run-time expansion (or its arguments come from stdin, as with `xargs`). */
+  dynamic: boolean;
+}
+
+/** Every program of a command line, and whether anything in it could not be read statically. */
+export interface CanonicalShell {
+  parts: ShellPart[];
+  dynamic: boolean;
+}
+
+const MAX_UNWRAP = 64;
+
+/** Parses and resolves a whole command line at `depth`; beyond the depth limit, nothing is read and all is dynamic. */
+function analyse(src: string, depth: number, ctx: Context): ShellPart[] {
+  if (depth > MAX_DEPTH) {
+    ctx.dynamic = true;
+    return [];
+  }
+  charge(ctx, src.length);
+  const { commands } = new Parser(src, depth, ctx).parseList(false);
+  return resolveCommands(commands, src, depth, ctx);
+}
+
+function resolveCommands(commands: readonly Command[], src: string, depth: number, ctx: Context): ShellPart[] {
+  const parts: ShellPart[] = [];
+  for (const cmd of commands) append(parts, resolveCommand(cmd, src, depth, ctx));
+  return parts;
+}
+
+function resolveCommand(cmd: Command, src: string, depth: number, ctx: Context): ShellPart[] {
+  const text = cmd.start < 0 ? "" : src.slice(cmd.start, cmd.end).trim();
+  const dynamic = cmd.dynamic || cmd.words.some((w) => w.dynamic) || cmd.redirects.some((r) => r.target?.dynamic === true);
+  let k = 0;
+  let stripped = false;
+  let assigned = false;
+  while (k < cmd.words.length) {
+    const w = cmd.words[k];
+    if (w === undefined) break;
+    if (w.raw === w.value && RESERVED.has(w.value)) {
+      stripped = true;
+      k += w.value === "function" ? 2 : 1;
+    } else if (ASSIGNMENT.test(w.raw)) {
+      assigned = true;
+      k++;
+    } else break;
+  }
+  const words = cmd.words.slice(k);
+  const out: ShellPart[] = [];
+  if (words.length > 0) {
+    append(out, unwrap(words, text, dynamic, depth, ctx, stdinText(cmd)));
+  } else if (assigned || (cmd.redirects.length > 0 && !stripped)) {
+    // `PATH=/tmp/x` or `> file` alone still changes something: keep it visible, with no program.
+    out.push({ program: "", argv: [], text, dynamic });
+  } else if (dynamic) ctx.dynamic = true;
+  append(out, cmd.subParts);
+  return out;
+}
+
+/** Text a command reads on stdin that is visible in the command line itself. */
+function stdinText(cmd: Command): string[] {
+  const texts = redirectedText(cmd);
+  const upstream = cmd.pipedFrom;
+  if (upstream !== undefined) {
+    append(texts, redirectedText(upstream));
+    // `echo 'rm -rf /' | sh`: what echo or printf prints is what the next command reads.
+    const words = upstream.words.filter((w) => !ASSIGNMENT.test(w.raw));
+    const printer = basename(words[0]?.value ?? "");
+    if (printer === "echo" || printer === "printf") {
+      let i = 1;
+      while (printer === "echo" && /^-[neE]+$/.test(words[i]?.value ?? "")) i++;
+      texts.push(words.slice(i).map((w) => w.value).join(" "));
+    }
+  }
+  return texts;
+}
+
+function redirectedText(cmd: Command): string[] {
+  const texts: string[] = [];
+  for (const r of cmd.redirects) {
+    if (r.op === "<<<" && r.target !== undefined) texts.push(r.target.value);
+    if (r.body !== undefined) texts.push(r.body);
+  }
+  return texts;
+}
+
+/** Strips wrappers off a simple command and returns its parts: the command itself plus any it runs indirectly. */
+function unwrap(initial: readonly Word[], text: string, initialDynamic: boolean, depth: number, ctx: Context, stdin: readonly string[]): ShellPart[] {
+  let words = initial;
+  let dynamic = initialDynamic;
+  const extra: ShellPart[] = [];
+  let rounds = 0;
+  for (; rounds < MAX_UNWRAP; rounds++) {
+    const head = words[0];
+    if (head === undefined || head.dynamic || head.glob) break;
+    const step = unwrapOnce(basename(head.value), words, depth, ctx, stdin, extra);
+    dynamic ||= step.dynamic;
+    if (step.kind === "stop") break;
+    if (step.kind === "replace") {
+      for (const part of step.parts) part.dynamic ||= dynamic;
+      append(step.parts, extra);
+      return step.parts;
+    }
+    words = step.words;
+  }
+  if (rounds === MAX_UNWRAP) dynamic = true;
+  const head = words[0];
+  // A program chosen by expansion or by a glob is not known: keep its literal text so no rule matches it by accident.
+  const literal = head !== undefined && (head.dynamic || head.glob);
+  dynamic ||= literal || words.some((w) => w.dynamic);
+  const program = head === undefined ? "" : literal ? head.value : basename(head.value);
+  const parts: ShellPart[] = [{ program, argv: words.map((w) => w.value), text, dynamic }];
+  if (program === "find") {
+    for (const exec of findExecs(words)) {
+      if (depth + 1 > MAX_DEPTH) {
+        ctx.dynamic = true;
+        break;
+      }
+      // The file names substituted for `{}` are only known at run time.
+      append(parts, unwrap(exec, text, true, depth + 1, ctx, []));
+    }
+  }
+  append(parts, extra);
+  if (dynamic) ctx.dynamic = true;
+  return parts;
+}
+
+/**
+ * Splits a shell command line into the programs it runs, unwrapping chains, pipes, subshells, substitutions,
+ * `sh -c`, `eval` and wrappers (`sudo`, `env`, `xargs`, `timeout`, …). Never throws: input it cannot read comes back
+ * as one dynamic part holding the whole text.
+ *
+ * @example
+ * canonicaliseShell(`sudo -u root bash -lc 'cd /tmp && "r"m -rf /' # cleanup`);
+ * // { parts: [ { program: "cd", argv: ["cd", "/tmp"], text: "cd /tmp", dynamic: false },
+ * //            { program: "rm", argv: ["rm", "-rf", "/"], text: '"r"m -rf /', dynamic: false } ],
+ * //   dynamic: false }
+ */
+export function canonicaliseShell(command: string): CanonicalShell {
+  const opaque = (text: string): CanonicalShell => ({ parts: [{ program: "", argv: [], text, dynamic: true }], dynamic: true });
+  if (typeof command !== "string") return opaque("");
+  // Room for a few levels of `sh -c` re-parsing; adversarial blow-ups run out and fall back to opaque.
+  const ctx: Context = {
+    budget: 64 * command.length + 65536,
+    dynamic: false,
+    analyse: (src, depth) => analyse(src, depth, ctx),
+    resolve: (commands, src, depth) => resolveCommands(commands, src, depth, ctx),
+  };
+  try {
+    const parts = analyse(command, 0, ctx);
+    return { parts, dynamic: ctx.dynamic || parts.some((p) => p.dynamic) };
+  } catch {
+    // The budget running out (BudgetExhausted) lands here, and so would a bug: either way the answer fails closed.
+    return opaque(command.trim());
+  }
+}

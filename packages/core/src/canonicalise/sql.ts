@@ -1,0 +1,393 @@
+/**
+ * SQL canonicalisation: lexical, dialect-tolerant, never fails. It finds each statement's verb and the tables it
+ * names, the fields the policy engine matches on.
+ *
+ * Dialects disagree on where a string or comment ends (`'a\'`, `#`, `--x`, nested block comments), and an attacker
+ * picks the reading that hides a statement from us while the server runs it. So the input is lexed under each
+ * reading and the results are merged: a statement any reading sees is reported.
+ */
+
+/** One statement of a (possibly stacked) SQL string. */
+export interface SqlStatement {
+  /** The statement with comments replaced by a space, whitespace collapsed outside literals, trimmed. */
+  text: string;
+  /** First keyword upper-cased (the main verb after a `WITH` list); `""` if the statement starts with no keyword. */
+  verb: string;
+  /** Tables, databases and schemas named, lower-cased, unquoted; qualified names also listed by their suffixes. */
+  tables: string[];
+}
+
+/** Every statement found in the input, in order. */
+export interface CanonicalSql {
+  statements: SqlStatement[];
+}
+
+interface Reading {
+  /** `\` escapes inside quotes (MySQL) or is an ordinary character (standard SQL). */
+  backslash: boolean;
+  /** `#` starts a comment (MySQL) or is an operator (PostgreSQL). */
+  hash: boolean;
+  /** `--` is a comment only before whitespace (MySQL) or always (standard). */
+  dashNeedsSpace: boolean;
+  /** Block comments nest (PostgreSQL) or end at the first star-slash (MySQL). */
+  nested: boolean;
+}
+
+// The first reading is the documented one; the others exist only to surface what a different server would execute.
+const READINGS: readonly Reading[] = [
+  { backslash: true, hash: true, dashNeedsSpace: false, nested: false },
+  { backslash: false, hash: false, dashNeedsSpace: false, nested: true },
+  { backslash: true, hash: true, dashNeedsSpace: true, nested: false },
+];
+
+type TokenKind = "word" | "ident" | "string" | "dollar" | "punct";
+
+interface Token {
+  kind: TokenKind;
+  /** Source text, emitted verbatim into `text`. */
+  text: string;
+  /** Identifier value without quotes (word and ident tokens). */
+  value: string;
+  /** Whitespace or a comment came before this token. */
+  gap: boolean;
+  /** Content of a dollar-quoted body. */
+  body?: string;
+}
+
+const MAX_BODY_DEPTH = 8;
+
+// Words that cannot start a table name in the positions we look at; `value`, `user` etc. can, so they are absent.
+const NAME_STOP: ReadonlySet<string> = new Set(["SELECT", "VALUES", "SET", "WHERE", "ON", "WITH", "DEFAULT"]);
+
+// Words skipped between a trigger keyword and the name (`DROP TABLE IF EXISTS`, `UPDATE LOW_PRIORITY`, `FROM ONLY`).
+const MODIFIERS: ReadonlySet<string> = new Set([
+  "IF", "NOT", "EXISTS", "ONLY", "LOW_PRIORITY", "HIGH_PRIORITY", "DELAYED", "IGNORE", "QUICK", "LATERAL", "TABLE",
+]);
+
+// Words that end a table reference instead of being its alias; only matters for spotting a following `,`.
+const NOT_ALIAS: ReadonlySet<string> = new Set([
+  ...NAME_STOP, "AS", "FROM", "JOIN", "INNER", "LEFT", "RIGHT", "FULL", "OUTER", "CROSS", "NATURAL", "STRAIGHT_JOIN",
+  "USING", "GROUP", "ORDER", "HAVING", "LIMIT", "OFFSET", "UNION", "EXCEPT", "INTERSECT", "WINDOW", "RETURNING",
+  "INTO", "FOR", "CASCADE", "RESTRICT", "PARTITION",
+]);
+
+// Keywords naming what follows as a table (or database/schema); the list ones also take `a, b`.
+const LIST_TRIGGERS: ReadonlySet<string> = new Set(["FROM", "UPDATE", "TABLE", "DATABASE", "SCHEMA", "TRUNCATE"]);
+const SINGLE_TRIGGERS: ReadonlySet<string> = new Set(["JOIN", "INTO", "DESCRIBE"]);
+
+function isSpace(c: string): boolean {
+  return c === " " || c === "\t" || c === "\n" || c === "\r" || c === "\f" || c === "\v";
+}
+
+function isWordChar(c: string): boolean {
+  return /[A-Za-z0-9_$@]/.test(c) || c.charCodeAt(0) >= 0x80;
+}
+
+/** Index just past the quote closing a literal opened at `start`; doubling escapes, backslash too if asked. */
+function endOfQuoted(src: string, start: number, close: string, backslash: boolean): number {
+  let i = start + 1;
+  while (i < src.length) {
+    const c = src[i];
+    if (backslash && c === "\\") {
+      i += 2;
+      continue;
+    }
+    if (c === close) {
+      if (src[i + 1] === close) {
+        i += 2;
+        continue;
+      }
+      return i + 1;
+    }
+    i++;
+  }
+  return src.length;
+}
+
+function unquoteIdent(text: string, close: string): string {
+  const inner = text.endsWith(close) && text.length >= 2 ? text.slice(1, -1) : text.slice(1);
+  return inner.split(close + close).join(close);
+}
+
+/** Splits `src` into statements of tokens under one reading. */
+function lex(src: string, reading: Reading): Token[][] {
+  const statements: Token[][] = [];
+  let current: Token[] = [];
+  let gap = false;
+  let executableComments = 0;
+  let i = 0;
+  const n = src.length;
+  const push = (kind: TokenKind, end: number, value = "", body?: string): void => {
+    const token: Token = { kind, text: src.slice(i, end), value, gap };
+    if (body !== undefined) token.body = body;
+    current.push(token);
+    gap = false;
+    i = end;
+  };
+  const skipLine = (): void => {
+    const nl = src.indexOf("\n", i);
+    i = nl < 0 ? n : nl + 1;
+    gap = true;
+  };
+
+  while (i < n) {
+    const c = src[i] ?? "";
+    const next = src[i + 1] ?? "";
+    if (isSpace(c)) {
+      i++;
+      gap = true;
+      continue;
+    }
+    if (c === "-" && next === "-" && (!reading.dashNeedsSpace || i + 2 >= n || /[\s\u0000-\u001f]/.test(src[i + 2] ?? ""))) {
+      skipLine();
+      continue;
+    }
+    if (c === "#" && reading.hash) {
+      skipLine();
+      continue;
+    }
+    if (c === "/" && next === "*") {
+      // MySQL/MariaDB run the body of `/*! … */` and `/*M! … */`: keep it as code, drop only the optional version.
+      const marker = src[i + 2] === "!" ? 3 : src[i + 2] === "M" && src[i + 3] === "!" ? 4 : 0;
+      if (marker > 0) {
+        i += marker;
+        while (i < n && /[0-9]/.test(src[i] ?? "")) i++;
+        executableComments++;
+        gap = true;
+        continue;
+      }
+      i = endOfBlockComment(src, i, reading.nested);
+      gap = true;
+      continue;
+    }
+    if (c === "*" && next === "/" && executableComments > 0) {
+      executableComments--;
+      i += 2;
+      gap = true;
+      continue;
+    }
+    if (c === ";") {
+      if (current.length > 0) statements.push(current);
+      current = [];
+      gap = false;
+      i++;
+      continue;
+    }
+    if (c === "'") {
+      // PostgreSQL E'…' strings take backslash escapes even under the standard reading.
+      const last = current[current.length - 1];
+      const eString = last !== undefined && !gap && last.kind === "word" && /^[eE]$/.test(last.text);
+      push("string", endOfQuoted(src, i, "'", reading.backslash || eString));
+      continue;
+    }
+    if (c === '"' || c === "`") {
+      const end = endOfQuoted(src, i, c, c === '"' && reading.backslash);
+      push("ident", end, unquoteIdent(src.slice(i, end), c));
+      continue;
+    }
+    if (c === "[") {
+      const end = endOfQuoted(src, i, "]", false);
+      push("ident", end, unquoteIdent(src.slice(i, end), "]"));
+      continue;
+    }
+    if (c === "$") {
+      const m = /\$([A-Za-z_][A-Za-z0-9_]*)?\$/y;
+      m.lastIndex = i;
+      const tag = m.exec(src);
+      if (tag) {
+        const open = tag[0];
+        const close = src.indexOf(open, i + open.length);
+        const end = close < 0 ? n : close + open.length;
+        push("dollar", end, "", src.slice(i + open.length, close < 0 ? n : close));
+        continue;
+      }
+    }
+    if (isWordChar(c)) {
+      let end = i + 1;
+      while (end < n && isWordChar(src[end] ?? "")) end++;
+      const text = src.slice(i, end);
+      push("word", end, text);
+      continue;
+    }
+    push("punct", i + 1);
+  }
+  if (current.length > 0) statements.push(current);
+  return statements;
+}
+
+function endOfBlockComment(src: string, start: number, nested: boolean): number {
+  if (!nested) {
+    const close = src.indexOf("*/", start + 2);
+    return close < 0 ? src.length : close + 2;
+  }
+  let depth = 0;
+  let i = start;
+  while (i < src.length) {
+    if (src[i] === "/" && src[i + 1] === "*") {
+      depth++;
+      i += 2;
+    } else if (src[i] === "*" && src[i + 1] === "/") {
+      depth--;
+      i += 2;
+      if (depth === 0) return i;
+    } else i++;
+  }
+  return src.length;
+}
+
+function upper(token: Token | undefined): string {
+  return token?.kind === "word" ? token.value.toUpperCase() : "";
+}
+
+function isPunct(token: Token | undefined, c: string): boolean {
+  return token?.kind === "punct" && token.text === c;
+}
+
+/** Index after the parenthesised group opening at `k`. */
+function skipGroup(tokens: readonly Token[], k: number): number {
+  let depth = 0;
+  for (let j = k; j < tokens.length; j++) {
+    if (isPunct(tokens[j], "(")) depth++;
+    else if (isPunct(tokens[j], ")") && --depth === 0) return j + 1;
+  }
+  return tokens.length;
+}
+
+function findVerb(tokens: readonly Token[]): string {
+  let k = 0;
+  while (isPunct(tokens[k], "(")) k++;
+  const first = upper(tokens[k]);
+  if (first !== "WITH") return first;
+  // `WITH [RECURSIVE] name [(cols)] AS [NOT] [MATERIALIZED] (…), … VERB`: the verb is the first word after a group.
+  let depth = 0;
+  let afterGroup = false;
+  for (let j = k + 1; j < tokens.length; j++) {
+    const token = tokens[j];
+    if (isPunct(token, "(")) depth++;
+    else if (isPunct(token, ")")) {
+      depth = Math.max(0, depth - 1);
+      if (depth === 0) afterGroup = true;
+    } else if (depth === 0) {
+      if (isPunct(token, ",")) afterGroup = false;
+      const word = upper(token);
+      if (afterGroup && word !== "" && word !== "AS" && word !== "NOT" && word !== "MATERIALIZED") return word;
+    }
+  }
+  return "WITH";
+}
+
+/** Reads `a`, `"a"`, `a . b . "c"` at `k`; the parts (lower-cased) and the index after, or null. */
+function readName(tokens: readonly Token[], k: number): { parts: string[]; next: number } | null {
+  const part = (token: Token | undefined, first: boolean): string | null => {
+    if (token?.kind === "ident") return token.value.toLowerCase();
+    if (token?.kind !== "word" || /^[0-9@]/.test(token.value)) return null;
+    if (first && NAME_STOP.has(token.value.toUpperCase())) return null;
+    return token.value.toLowerCase();
+  };
+  const head = part(tokens[k], true);
+  if (head === null) return null;
+  const parts = [head];
+  let j = k + 1;
+  while (isPunct(tokens[j], ".")) {
+    const more = part(tokens[j + 1], false);
+    if (more === null) break;
+    parts.push(more);
+    j += 2;
+  }
+  return { parts, next: j };
+}
+
+function findTables(tokens: readonly Token[]): string[] {
+  const seen = new Set<string>();
+  const add = (parts: readonly string[]): void => {
+    for (let s = 0; s < parts.length; s++) {
+      const name = parts.slice(s).join(".");
+      if (name !== "" && !seen.has(name)) seen.add(name);
+    }
+  };
+  for (let k = 0; k < tokens.length; k++) {
+    const word = upper(tokens[k]);
+    const list = LIST_TRIGGERS.has(word);
+    const describe = word === "DESC" && k === 0;
+    if (!list && !SINGLE_TRIGGERS.has(word) && !describe) continue;
+    // `FOR UPDATE`, `ON DUPLICATE KEY UPDATE`, `DO UPDATE`, `ON UPDATE CASCADE` name columns or nothing.
+    if (word === "UPDATE" && ["FOR", "KEY", "DO", "ON"].includes(upper(tokens[k - 1]))) continue;
+    let j = k + 1;
+    while (MODIFIERS.has(upper(tokens[j]))) j++;
+    if (word === "INTO" && ["OUTFILE", "DUMPFILE"].includes(upper(tokens[j]))) continue;
+    for (;;) {
+      if (isPunct(tokens[j], "(")) j = skipGroup(tokens, j);
+      else {
+        const name = readName(tokens, j);
+        if (name === null) break;
+        add(name.parts);
+        j = name.next;
+        if (isPunct(tokens[j], "(")) j = skipGroup(tokens, j);
+      }
+      if (isPunct(tokens[j], "*")) j++;
+      if (upper(tokens[j]) === "AS") j += 2;
+      else if (tokens[j]?.kind === "ident" || (tokens[j]?.kind === "word" && !NOT_ALIAS.has(upper(tokens[j])))) j++;
+      if (isPunct(tokens[j], "(")) j = skipGroup(tokens, j);
+      if (!list || !isPunct(tokens[j], ",")) break;
+      j++;
+    }
+  }
+  return [...seen];
+}
+
+function render(tokens: readonly Token[]): string {
+  let text = "";
+  for (const token of tokens) text += (text !== "" && token.gap ? " " : "") + token.text;
+  return text;
+}
+
+function analyse(src: string, reading: Reading, depth: number, out: SqlStatement[]): void {
+  for (const tokens of lex(src, reading)) {
+    out.push({ text: render(tokens), verb: findVerb(tokens), tables: findTables(tokens) });
+    // Dollar-quoted bodies are almost always code (`DO $$ … $$`, function bodies): judge what is inside too.
+    if (depth >= MAX_BODY_DEPTH) continue;
+    for (const token of tokens) if (token.body !== undefined) analyse(token.body, reading, depth + 1, out);
+  }
+}
+
+/**
+ * Splits a SQL string into statements and extracts each one's canonical text, verb and tables. Never throws; the
+ * input is read under several dialects' lexical rules and every statement any of them sees is returned (same text
+ * → merged, tables united).
+ *
+ * @example
+ * canonicaliseSql("SELECT 1; DROP  DATABASE `Prod` -- bye");
+ * // { statements: [ { text: "SELECT 1", verb: "SELECT", tables: [] },
+ * //                 { text: "DROP DATABASE `Prod`", verb: "DROP", tables: ["prod"] } ] }
+ */
+export function canonicaliseSql(statement: string): CanonicalSql {
+  if (typeof statement !== "string") return { statements: [] };
+  try {
+    return { statements: mergeReadings(statement) };
+  } catch {
+    // Unreachable by design; if a bug ever throws, hand back the whole input as one verb-less statement.
+    return { statements: [{ text: statement.trim(), verb: "", tables: [] }] };
+  }
+}
+
+function mergeReadings(statement: string): SqlStatement[] {
+  // The first reading's statements are kept as they are (repeats included); the others only add what it missed.
+  const [primary, ...others] = READINGS.map((reading) => {
+    const found: SqlStatement[] = [];
+    analyse(statement, reading, 0, found);
+    return found;
+  });
+  const result = primary ?? [];
+  const byText = new Map<string, SqlStatement>();
+  for (const s of result) if (!byText.has(s.text)) byText.set(s.text, s);
+  for (const found of others) {
+    for (const s of found) {
+      const known = byText.get(s.text);
+      if (known === undefined) {
+        byText.set(s.text, s);
+        result.push(s);
+      } else for (const t of s.tables) if (!known.tables.includes(t)) known.tables.push(t);
+    }
+  }
+  return result.filter((s) => s.text !== "");
+}

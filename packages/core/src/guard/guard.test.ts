@@ -1,0 +1,156 @@
+import { describe, it, expect } from "vitest";
+import { createGuard } from "./guard.js";
+import { loadPolicy } from "../policy/load.js";
+import { PolicyError } from "../errors.js";
+import { Engine } from "../engine/host.js";
+import type { Action } from "./action.js";
+
+const POLICY = `
+version: 1
+default: deny
+rules:
+  - id: search
+    when: action.tool == "search"
+    effect: allow
+  - id: args
+    when: action.tool == "echo" && action.args.text.size() < 1000000
+    effect: allow
+  - id: big-charge
+    when: action.tool == "charge" && action.args.amount > 1000
+    effect: deny
+  - id: charge
+    when: action.tool == "charge"
+    effect: allow
+`;
+
+const tool = (t: string, args?: Record<string, unknown>): Action => ({ kind: "tool", session: "s1", tool: t, ...(args ? { args } : {}) });
+
+describe("createGuard", () => {
+  it("refuses to build a guard for a policy that does not load, listing every problem", async () => {
+    const err = await createGuard({ policy: "version: 1\nrules: 3\nbogus: 1\n" }).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(PolicyError);
+    const issues = (err as PolicyError).issues;
+    expect(issues.map((i) => i.code).sort()).toEqual(["missing_key", "type_error", "unknown_key"]);
+    expect((err as PolicyError).code).toBe("invalid_policy");
+  });
+
+  it("accepts a compiled policy, YAML text or an object", async () => {
+    const { policy } = loadPolicy(POLICY);
+    for (const p of [policy!, POLICY, { version: 1, default: "deny", rules: [{ id: "a", when: 'action.tool == "search"', effect: "allow" }] }]) {
+      const guard = await createGuard({ policy: p });
+      expect(guard.check(tool("search")).effect).toBe("allow");
+    }
+  });
+});
+
+describe("guard.check", () => {
+  it("decides by the policy", async () => {
+    const guard = await createGuard({ policy: POLICY });
+    expect(guard.check(tool("search"))).toEqual({ effect: "allow", rule: "search", code: "rule", reason: "rule `search` matched", matched: ["search"] });
+    expect(guard.check(tool("charge", { amount: 5 }))).toMatchObject({ effect: "allow", rule: "charge" });
+    expect(guard.check(tool("charge", { amount: 5000 }))).toMatchObject({ effect: "deny", rule: "big-charge", matched: ["big-charge", "charge"] });
+    expect(guard.check(tool("rm"))).toMatchObject({ effect: "deny", code: "default", matched: [] });
+  });
+
+  it("denies, never throws, for actions it cannot read", async () => {
+    const guard = await createGuard({ policy: POLICY });
+    const bad: unknown[] = [
+      null, 42, "search", [], {}, { kind: "tool" }, { kind: "teleport", session: "s" }, { kind: "tool", session: "" },
+      { kind: "tool", session: "s", tool: 7 }, { kind: "http", session: "s", url: "not a url" },
+    ];
+    for (const a of bad) {
+      const d = guard.check(a as Action);
+      expect(d.effect, JSON.stringify(a)).toBe("deny");
+      expect(d.code).toBe("invalid_action");
+    }
+  });
+
+  it("denies when reading the action throws (a hostile getter)", async () => {
+    const guard = await createGuard({ policy: POLICY });
+    const args = Object.defineProperty({}, "text", { enumerable: true, get() { throw new Error("boom"); } });
+    const d = guard.check(tool("echo", args));
+    expect(d).toMatchObject({ effect: "deny", code: "invalid_action" });
+    expect(d.reason).toContain("boom");
+  });
+
+  it("never reads inherited properties of args", async () => {
+    const guard = await createGuard({ policy: `
+version: 1
+default: allow
+rules:
+  - id: has-ctor
+    when: has(action.args.constructor) || has(action.args.__proto__) || has(action.args.toString)
+    effect: deny
+` });
+    expect(guard.check(tool("x", {})).effect).toBe("allow");
+    expect(guard.check(tool("x", JSON.parse('{"__proto__": {"polluted": 1}}'))).effect).toBe("deny");
+  });
+
+  it("denies an input larger than maxInputBytes, and keeps deciding afterwards", async () => {
+    const guard = await createGuard({ policy: POLICY, maxInputBytes: 1024 * 1024 });
+    expect(guard.check(tool("echo", { text: "x".repeat(100_000) })).effect).toBe("allow");
+    const d = guard.check(tool("echo", { text: "x".repeat(2 * 1024 * 1024) }));
+    expect(d).toMatchObject({ effect: "deny", code: "input_too_large" });
+    expect(guard.check(tool("echo", { text: "small" })).effect).toBe("allow");
+  });
+
+  it("writes non-ASCII strings as UTF-8 (a long one and a short one)", async () => {
+    const guard = await createGuard({ policy: `
+version: 1
+default: deny
+rules:
+  - id: jp
+    when: action.args.q == "日本語" && action.args.long.endsWith("é") && size(action.args.long) == 101
+    effect: allow
+` });
+    expect(guard.check(tool("t", { q: "日本語", long: `${"a".repeat(100)}é` })).effect).toBe("allow");
+  });
+
+  it("turns an engine trap into an engine_fault deny, then recovers with a fresh instance", async () => {
+    const guard = await createGuard({ policy: POLICY });
+    const original = Engine.prototype.decide;
+    let calls = 0;
+    Engine.prototype.decide = function (this: Engine, parts) {
+      calls++;
+      if (calls === 1) throw new WebAssembly.RuntimeError("unreachable");
+      return original.call(this, parts);
+    };
+    try {
+      expect(guard.check(tool("search"))).toMatchObject({ effect: "deny", code: "engine_fault" });
+      expect(guard.check(tool("search"))).toMatchObject({ effect: "allow", rule: "search" });
+    } finally {
+      Engine.prototype.decide = original;
+    }
+  });
+
+  it("denies every action while no healthy instance is available after repeated traps", async () => {
+    const guard = await createGuard({ policy: POLICY });
+    const original = Engine.prototype.decide;
+    Engine.prototype.decide = () => { throw new WebAssembly.RuntimeError("unreachable"); };
+    try {
+      for (let i = 0; i < 3; i++) expect(guard.check(tool("search"))).toMatchObject({ effect: "deny", code: "engine_fault" });
+    } finally {
+      Engine.prototype.decide = original;
+    }
+  });
+
+  it("decides a shell line part by part: one denied part denies the line", async () => {
+    const guard = await createGuard({ policy: `
+version: 1
+default: deny
+rules:
+  - id: ls
+    when: action.program == "ls"
+    effect: allow
+` });
+    expect(guard.check({ kind: "shell", session: "s", command: "ls -la" }).effect).toBe("allow");
+    expect(guard.check({ kind: "shell", session: "s", command: "ls; rm -rf /tmp/x" })).toMatchObject({ effect: "deny", code: "default", matched: ["ls"] });
+  });
+
+  it("is deterministic: the same actions give the same decisions in a fresh guard", async () => {
+    const actions = [tool("search"), tool("charge", { amount: 5000 }), tool("charge", { amount: "x" }), tool("nope")];
+    const a = await createGuard({ policy: POLICY });
+    const b = await createGuard({ policy: POLICY });
+    expect(actions.map((x) => a.check(x))).toEqual(actions.map((x) => b.check(x)));
+  });
+});
