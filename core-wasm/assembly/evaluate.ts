@@ -17,13 +17,23 @@ export let matchedBase: usize = 0;
 export let matchedCount: i32 = 0;
 export function setMatched(p: usize): void { matchedBase = p; }
 
-// The best decision so far, over all rules and over the essential pack alone (FORMAT.md, "Results").
+// The best decision of the current part, over all rules and over the essential pack alone.
 let bestEffect: i32 = -1;
 let bestRule: i32 = -1;
 let bestCode: i32 = 0;
 let essEffect: i32 = -1;
 let essRule: i32 = -1;
 let essCode: i32 = 0;
+
+// The accumulated decision over the parts of one action: each part is decided on its own (its own
+// default included) and the most restrictive part wins; `enf*` tracks the enforced parts alone, which in
+// shadow mode are the essential pack's blocks.
+let accEffect: i32 = -1;
+let accRule: i32 = -1;
+let accCode: i32 = 0;
+let enfEffect: i32 = -1;
+let enfRule: i32 = -1;
+let enfCode: i32 = 0;
 
 // Cursors of the candidate lists: [0] unindexed, [1..] one per index key whose bucket matched.
 const listPtr = new StaticArray<usize>(MAX_KEYS + 1);
@@ -109,10 +119,12 @@ function evaluateRule(r: i32): void {
 /** Decides the action in the field slots. See FORMAT.md, "Results", for the packed return value. */
 export function evaluate(accumulate: i32): i32 {
   if (accumulate == 0) {
-    bestEffect = -1; bestRule = -1; bestCode = 0;
-    essEffect = -1; essRule = -1; essCode = 0;
+    accEffect = -1; accRule = -1; accCode = 0;
+    enfEffect = -1; enfRule = -1; enfCode = 0;
     matchedCount = 0;
   }
+  bestEffect = -1; bestRule = -1; bestCode = 0;
+  essEffect = -1; essRule = -1; essCode = 0;
   unchecked(listPtr[0] = <usize>load<u32>(indexBase, 4));
   unchecked(listLen[0] = load<u32>(indexBase));
   const nKeys = <i32>load<u32>(indexBase, 8);
@@ -138,18 +150,25 @@ export function evaluate(accumulate: i32): i32 {
 }
 
 function packResult(): i32 {
+  // This part's own decision.
   let effect = bestEffect;
   let rule = bestRule;
   let code = bestCode;
-  let enforced = 1;
-  if (shadowMode) {
-    if (essEffect >= EFFECT_ASK) {
-      // The essential pack cannot be weakened, not even by shadow mode: its blocking rules still enforce.
-      effect = essEffect; rule = essRule; code = essCode;
-    } else enforced = 0;
-  }
   if (effect < 0) {
     effect = defaultEffect; rule = -1; code = CODE_DEFAULT;
   }
-  return effect | (code << 4) | (enforced << 8) | ((rule + 1) << 16);
+  // Strictly greater: between parts of equal effect the first part's decision stands.
+  if (effect > accEffect) {
+    accEffect = effect; accRule = rule; accCode = code;
+  }
+  if (shadowMode) {
+    // The essential pack cannot be weakened, not even by shadow mode: its blocking rules still enforce.
+    if (essEffect >= EFFECT_ASK && essEffect > enfEffect) {
+      enfEffect = essEffect; enfRule = essRule; enfCode = essCode;
+    }
+  } else if (effect > enfEffect) {
+    enfEffect = effect; enfRule = rule; enfCode = code;
+  }
+  if (enfEffect >= 0) return enfEffect | (enfCode << 4) | (1 << 8) | ((enfRule + 1) << 16);
+  return accEffect | (accCode << 4) | ((accRule + 1) << 16);
 }

@@ -221,6 +221,11 @@ describe("rules", () => {
     expect(r).toMatchObject({ effect: DENY, rule: 1, matched: [0, 1] });
     expect(e.decide([true, false], 0)).toMatchObject({ effect: ALLOW, matched: [0] });
   });
+  it("apply the default to each part on its own: an allowed part cannot cover an unmatched one", () => {
+    const e = rules([ALLOW]);
+    e.decide([true], 0);
+    expect(e.decide([false], 1)).toMatchObject({ effect: DENY, rule: -1, code: 0, matched: [0] });
+  });
   it("in shadow mode mark the decision unenforced, but keep the essential pack's blocks", () => {
     const c = new Code();
     c.op(OP.LOAD, 0).op(OP.RET);
