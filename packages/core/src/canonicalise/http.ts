@@ -5,7 +5,14 @@
 
 import { percentDecodeFully } from "./percent.js";
 
-/** A URL in canonical form. */
+/**
+ * A URL in canonical form.
+ *
+ * @example
+ * // http://u@0x7f.1:8080/a/%2e%2e/b?q#f →
+ * // { ok: true, url: "http://127.0.0.1:8080/b?q", scheme: "http", host: "127.0.0.1", port: 8080,
+ * //   path: "/b", query: "q" }
+ */
 export interface CanonicalUrl {
   ok: true;
   /** Canonical href: scheme, host, non-default port, WHATWG pathname and search; no userinfo, no fragment. */
@@ -22,7 +29,12 @@ export interface CanonicalUrl {
   query: string;
 }
 
-/** Input that could not be read as a URL. */
+/**
+ * Input that could not be read as a URL.
+ *
+ * @example
+ * // { ok: false, error: "invalid url `http://`" }
+ */
 export interface CanonicalError {
   ok: false;
   error: string;
@@ -122,7 +134,8 @@ export function canonicaliseUrl(raw: string, base?: string): CanonicalUrl | Cano
   try {
     parsed = base === undefined ? new URL(raw) : new URL(raw, base);
   } catch {
-    return fail(base === undefined ? `invalid url ${quote(raw)}` : `invalid url ${quote(raw)} against base ${quote(base)}`);
+    const against = base === undefined ? "" : ` against base ${quote(base)}`;
+    return fail(`invalid url ${quote(raw)}${against}`);
   }
 
   const scheme = parsed.protocol.slice(0, -1).toLowerCase();

@@ -5,7 +5,12 @@
 
 import { percentDecodeOnce } from "./percent.js";
 
-/** Where relative and `~` paths are anchored. */
+/**
+ * Where relative and `~` paths are anchored.
+ *
+ * @example
+ * canonicalisePath("~/x", { home: "/home/agent", cwd: "/srv" }); // "/home/agent/x"
+ */
 export interface PathOptions {
   /** Working directory for relative paths (default `/`). */
   cwd?: string;

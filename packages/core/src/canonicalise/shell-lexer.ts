@@ -7,11 +7,22 @@
 import { decodeAnsiC } from "./shell-ansi.js";
 import type { ShellPart } from "./shell.js";
 
-/** Nesting limit for substitutions, `sh -c`, `eval` and the like; deeper input is not read and counts as dynamic. */
+/**
+ * Nesting limit for substitutions, `sh -c`, `eval` and the like; deeper input is not read and counts as dynamic.
+ *
+ * @example
+ * if (depth + 1 > MAX_DEPTH) ctx.dynamic = true;
+ */
 export const MAX_DEPTH = 16;
 const MAX_BRACE_NEST = 32;
 
-/** A word after quote removal. */
+/**
+ * A word after quote removal.
+ *
+ * @example
+ * // r''m   → { value: "rm", raw: "r''m", dynamic: false, glob: false }
+ * // "$X"/* → { value: "$X/*", raw: "\"$X\"/*", dynamic: true, glob: true }
+ */
 export interface Word {
   /** Value after quote removal; expansions are kept as their literal source text. */
   value: string;
@@ -21,7 +32,12 @@ export interface Word {
   glob: boolean;
 }
 
-/** A redirection; only here-strings and here-documents matter, as code fed to a shell. */
+/**
+ * A redirection; only here-strings and here-documents matter, as code fed to a shell.
+ *
+ * @example
+ * // bash <<< 'rm x'  → { op: "<<<", target: { value: "rm x", … } }
+ */
 export interface Redirect {
   op: string;
   target: Word | undefined;
@@ -29,7 +45,12 @@ export interface Redirect {
   body?: string;
 }
 
-/** A simple command as written, before unwrapping. */
+/**
+ * A simple command as written, before unwrapping.
+ *
+ * @example
+ * // A=1 sudo rm $(x) > f  → words A=1 sudo rm $(x), one redirect, subParts [x]
+ */
 export interface Command {
   words: Word[];
   redirects: Redirect[];
@@ -42,7 +63,12 @@ export interface Command {
   pipedFrom?: Command;
 }
 
-/** State shared by every parser of one canonicalisation. */
+/**
+ * State shared by every parser of one canonicalisation.
+ *
+ * @example
+ * const ctx: Context = { budget: 1000, dynamic: false, analyse: (s, d) => [], resolve: (c, s, d) => [] };
+ */
 export interface Context {
   /** Work left (about one unit per character scanned); running out aborts the analysis. */
   budget: number;
@@ -63,24 +89,39 @@ interface PendingHeredoc {
 }
 
 /** Thrown when the work budget runs out; the caller falls back to an opaque, dynamic result. */
-export class BudgetExhausted extends Error {}
+class BudgetExhausted extends Error {}
 
 // Characters that end an unquoted word.
 const META: ReadonlySet<string> = new Set([" ", "\t", "\n", ";", "&", "|", "(", ")", "<", ">"]);
 
-/** Appends in place. */
+/**
+ * Appends in place.
+ *
+ * @example
+ * append(parts, subParts);
+ */
 export function append<T>(target: T[], items: readonly T[]): void {
   // Not `push(...items)`: spreading a huge array overflows the stack.
   for (const item of items) target.push(item);
 }
 
-/** Spends `amount` of the work budget. */
+/**
+ * Spends `amount` of the work budget; throws once it is overdrawn.
+ *
+ * @example
+ * charge(ctx, code.length);
+ */
 export function charge(ctx: Context, amount: number): void {
   ctx.budget -= amount;
   if (ctx.budget < 0) throw new BudgetExhausted();
 }
 
-/** Tokenizer and parser over one source string; nested `$(…)` share the string, other nesting gets its own. */
+/**
+ * Tokenizer and parser over one source string; nested `$(…)` share the string, other nesting gets its own.
+ *
+ * @example
+ * const { commands } = new Parser("a | b; c", 0, ctx).parseList(false); // three commands
+ */
 export class Parser {
   pos: number;
   private braceNest = 0;
@@ -311,7 +352,9 @@ export class Parser {
       } else {
         if (c === "{") braces.push(false);
         else if (c === "}") braceExpansion = (braces.pop() ?? false) || braceExpansion;
-        else if ((c === "," || (c === "." && this.at(1) === ".")) && braces.length > 0) braces[braces.length - 1] = true;
+        else if (braces.length > 0 && (c === "," || (c === "." && this.at(1) === "."))) {
+          braces[braces.length - 1] = true;
+        }
         else if (c === "*" || c === "?") glob = true;
         else if (c === "[") openBracket = true;
         else if (c === "]" && openBracket) glob = true;
@@ -363,7 +406,10 @@ export class Parser {
   private lexDollar(inDouble: boolean): { value: string; dynamic: boolean } {
     const start = this.pos;
     const n = this.at(1);
-    const expansion = (): { value: string; dynamic: boolean } => ({ value: this.src.slice(start, this.pos), dynamic: true });
+    const expansion = (): { value: string; dynamic: boolean } => ({
+      value: this.src.slice(start, this.pos),
+      dynamic: true,
+    });
     if (n === "'" && !inDouble) return this.lexAnsiC();
     if (n === '"' && !inDouble) {
       this.pos++;
@@ -550,6 +596,6 @@ export class Parser {
 }
 
 /** An empty command, filled in as words arrive. */
-export function newCommand(): Command {
+function newCommand(): Command {
   return { words: [], redirects: [], start: -1, end: -1, subParts: [], dynamic: false };
 }

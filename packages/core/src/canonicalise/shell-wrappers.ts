@@ -7,11 +7,22 @@ import type { ShellPart } from "./shell.js";
 import { append, charge, MAX_DEPTH, Parser } from "./shell-lexer.js";
 import type { Context, Word } from "./shell-lexer.js";
 
-// Reserved words that only introduce or close a compound command; skipping them exposes the command they guard.
+/**
+ * Reserved words that only introduce or close a compound command; skipping them exposes the command they guard.
+ *
+ * @example
+ * RESERVED.has("then"); // true: `then rm -rf /` runs rm
+ */
 export const RESERVED: ReadonlySet<string> = new Set([
   "!", "{", "}", "if", "then", "else", "elif", "fi", "do", "done", "while", "until", "esac", "function", "coproc",
 ]);
 
+/**
+ * A shell variable assignment word (tested on the raw text, so a quoted `'A=1'` is not one).
+ *
+ * @example
+ * ASSIGNMENT.test("PATH+=/tmp"); // true
+ */
 export const ASSIGNMENT = /^[A-Za-z_][A-Za-z0-9_]*(\[[^\]]*\])?\+?=/;
 const ENV_ASSIGNMENT = /^[A-Za-z_][A-Za-z0-9_]*=/;
 
@@ -28,7 +39,7 @@ export function basename(path: string): string {
 }
 
 /** What one unwrapping step made of a command. */
-export type Step =
+type Step =
   | { kind: "next"; words: Word[]; dynamic: boolean }
   | { kind: "replace"; parts: ShellPart[]; dynamic: boolean }
   | { kind: "stop"; dynamic: boolean };
@@ -51,7 +62,10 @@ interface WrapperSpec {
 const WRAPPERS: ReadonlyMap<string, WrapperSpec> = new Map<string, WrapperSpec>([
   ["sudo", {
     short: "ugpCDrtTUR",
-    long: ["user", "group", "host", "prompt", "close-from", "chdir", "role", "type", "command-timeout", "other-user", "chroot"],
+    long: [
+      "user", "group", "host", "prompt", "close-from", "chdir", "role", "type", "command-timeout", "other-user",
+      "chroot",
+    ],
     then: "assignments",
   }],
   ["doas", { short: "uC" }],
@@ -76,7 +90,9 @@ const WRAPPERS: ReadonlyMap<string, WrapperSpec> = new Map<string, WrapperSpec>(
   }],
 ]);
 
-const SHELLS: ReadonlySet<string> = new Set(["sh", "bash", "dash", "zsh", "ksh", "ash", "mksh", "yash", "posh", "rbash", "fish"]);
+const SHELLS: ReadonlySet<string> = new Set([
+  "sh", "bash", "dash", "zsh", "ksh", "ash", "mksh", "yash", "posh", "rbash", "fish",
+]);
 
 function takesLongValue(name: string, long: readonly string[]): boolean {
   return name !== "" && long.some((o) => o.startsWith(name));
@@ -122,7 +138,13 @@ function synthetic(value: string, dynamic: boolean): Word {
   return { value, raw: value, dynamic, glob: false };
 }
 
-function unwrapShell(words: readonly Word[], depth: number, ctx: Context, stdin: readonly string[], extra: ShellPart[]): Step {
+function unwrapShell(
+  words: readonly Word[],
+  depth: number,
+  ctx: Context,
+  stdin: readonly string[],
+  extra: ShellPart[],
+): Step {
   let i = 1;
   let commandMode = false;
   let readStdin = false;
@@ -251,7 +273,14 @@ function unwrapEnv(words: readonly Word[], depth: number, ctx: Context, extra: S
  * @example
  * unwrapOnce("sudo", words("sudo -u root rm x"), 0, ctx, [], []); // { kind: "next", words: words("rm x"), … }
  */
-export function unwrapOnce(name: string, words: readonly Word[], depth: number, ctx: Context, stdin: readonly string[], extra: ShellPart[]): Step {
+export function unwrapOnce(
+  name: string,
+  words: readonly Word[],
+  depth: number,
+  ctx: Context,
+  stdin: readonly string[],
+  extra: ShellPart[],
+): Step {
   if (SHELLS.has(name)) return unwrapShell(words, depth, ctx, stdin, extra);
   if (name === "env") return unwrapEnv(words, depth, ctx, extra);
   if (name === "su") return unwrapSu(words, depth, ctx);
@@ -283,7 +312,12 @@ export function unwrapOnce(name: string, words: readonly Word[], depth: number, 
   return i >= words.length ? STOP : { kind: "next", words: words.slice(i), dynamic: spec.dynamic === true };
 }
 
-/** The `-exec`/`-execdir`/`-ok`/`-okdir` commands of a `find`, each up to its `;` or `+`. */
+/**
+ * The `-exec`/`-execdir`/`-ok`/`-okdir` commands of a `find`, each up to its `;` or `+`.
+ *
+ * @example
+ * findExecs(words("find / -exec rm {} ;")); // [words("rm {}")]
+ */
 export function findExecs(words: readonly Word[]): Word[][] {
   const found: Word[][] = [];
   for (let i = 1; i < words.length; i++) {

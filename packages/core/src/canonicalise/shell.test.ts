@@ -164,7 +164,12 @@ describe("canonicaliseShell: substitutions", () => {
 
 describe("canonicaliseShell: dynamic words", () => {
   it("keeps a dynamic program's literal text", () => {
-    expect(only("$CMD -rf /")).toEqual({ program: "$CMD", argv: ["$CMD", "-rf", "/"], text: "$CMD -rf /", dynamic: true });
+    expect(only("$CMD -rf /")).toEqual({
+      program: "$CMD",
+      argv: ["$CMD", "-rf", "/"],
+      text: "$CMD -rf /",
+      dynamic: true,
+    });
     expect(only('"${CMD}" x').program).toBe("${CMD}");
     expect(only("/usr/bin/$X y").program).toBe("/usr/bin/$X");
     expect(canonicaliseShell("$CMD").dynamic).toBe(true);

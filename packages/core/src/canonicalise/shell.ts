@@ -12,7 +12,13 @@ import { append, charge, MAX_DEPTH, Parser } from "./shell-lexer.js";
 import type { Command, Context, Word } from "./shell-lexer.js";
 import { ASSIGNMENT, basename, findExecs, RESERVED, unwrapOnce } from "./shell-wrappers.js";
 
-/** One program the command line would run. */
+/**
+ * One program the command line would run.
+ *
+ * @example
+ * // sudo /bin/rm -rf $DIR →
+ * // { program: "rm", argv: ["/bin/rm", "-rf", "$DIR"], text: "sudo /bin/rm -rf $DIR", dynamic: true }
+ */
 export interface ShellPart {
   /** Basename of the program after unwrapping (`rm`); for a dynamic or glob program word, its literal text. */
   program: string;
@@ -24,7 +30,12 @@ export interface ShellPart {
   dynamic: boolean;
 }
 
-/** Every program of a command line, and whether anything in it could not be read statically. */
+/**
+ * Every program of a command line, and whether anything in it could not be read statically.
+ *
+ * @example
+ * // "a | b" → { parts: [ { program: "a", … }, { program: "b", … } ], dynamic: false }
+ */
 export interface CanonicalShell {
   parts: ShellPart[];
   dynamic: boolean;
@@ -51,7 +62,8 @@ function resolveCommands(commands: readonly Command[], src: string, depth: numbe
 
 function resolveCommand(cmd: Command, src: string, depth: number, ctx: Context): ShellPart[] {
   const text = cmd.start < 0 ? "" : src.slice(cmd.start, cmd.end).trim();
-  const dynamic = cmd.dynamic || cmd.words.some((w) => w.dynamic) || cmd.redirects.some((r) => r.target?.dynamic === true);
+  const dynamic =
+    cmd.dynamic || cmd.words.some((w) => w.dynamic) || cmd.redirects.some((r) => r.target?.dynamic === true);
   let k = 0;
   let stripped = false;
   let assigned = false;
@@ -106,7 +118,14 @@ function redirectedText(cmd: Command): string[] {
 }
 
 /** Strips wrappers off a simple command and returns its parts: the command itself plus any it runs indirectly. */
-function unwrap(initial: readonly Word[], text: string, initialDynamic: boolean, depth: number, ctx: Context, stdin: readonly string[]): ShellPart[] {
+function unwrap(
+  initial: readonly Word[],
+  text: string,
+  initialDynamic: boolean,
+  depth: number,
+  ctx: Context,
+  stdin: readonly string[],
+): ShellPart[] {
   let words = initial;
   let dynamic = initialDynamic;
   const extra: ShellPart[] = [];
@@ -158,7 +177,10 @@ function unwrap(initial: readonly Word[], text: string, initialDynamic: boolean,
  * //   dynamic: false }
  */
 export function canonicaliseShell(command: string): CanonicalShell {
-  const opaque = (text: string): CanonicalShell => ({ parts: [{ program: "", argv: [], text, dynamic: true }], dynamic: true });
+  const opaque = (text: string): CanonicalShell => ({
+    parts: [{ program: "", argv: [], text, dynamic: true }],
+    dynamic: true,
+  });
   if (typeof command !== "string") return opaque("");
   // Room for a few levels of `sh -c` re-parsing; adversarial blow-ups run out and fall back to opaque.
   const ctx: Context = {

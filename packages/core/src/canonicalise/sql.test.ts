@@ -16,13 +16,22 @@ function one(sql: string): SqlStatement {
 
 describe("canonicaliseSql: text and comments", () => {
   it("collapses whitespace and trims", () => {
-    expect(one("  select\n\t*   from  users  ")).toEqual({ text: "select * from users", verb: "SELECT", tables: ["users"] });
+    expect(one("  select\n\t*   from  users  ")).toEqual({
+      text: "select * from users",
+      verb: "SELECT",
+      tables: ["users"],
+    });
   });
 
   it("replaces comments between keywords by one space", () => {
     expect(one("DROP/**/DATABASE prod")).toEqual({ text: "DROP DATABASE prod", verb: "DROP", tables: ["prod"] });
-    expect(one("DROP/* a\nb */ TABLE -- x\n users")).toEqual({ text: "DROP TABLE users", verb: "DROP", tables: ["users"] });
-    expect(one("DROP # mysql comment\nTABLE t").text).toBe("DROP TABLE t");
+    expect(one("DROP/* a\nb */ TABLE -- x\n users")).toEqual({
+      text: "DROP TABLE users",
+      verb: "DROP",
+      tables: ["users"],
+    });
+    // PostgreSQL reads `#` as an operator, so a second reading is reported too; the first is MySQL's.
+    expect(statements("DROP # mysql comment\nTABLE t")[0]?.text).toBe("DROP TABLE t");
   });
 
   it("drops statements that are only comments", () => {
@@ -33,7 +42,6 @@ describe("canonicaliseSql: text and comments", () => {
 
   it("keeps the content of MySQL executable comments as code", () => {
     expect(one("/*!50000 DROP */ TABLE x")).toEqual({ text: "DROP TABLE x", verb: "DROP", tables: ["x"] });
-    expect(one("SELECT 1 /*! ; DROP TABLE y */")).toBeDefined;
     expect(statements("SELECT 1 /*!; DROP TABLE y */").map((s) => s.verb)).toEqual(["SELECT", "DROP"]);
     expect(one("/*M!100100 TRUNCATE t */").tables).toEqual(["t"]);
   });
@@ -64,7 +72,8 @@ describe("canonicaliseSql: stacked statements and quoting", () => {
     ["SELECT $$a;b$$ FROM t", "dollar quotes"],
     ["SELECT $fn$a;$$;b$fn$ FROM t", "tagged dollar quotes"],
   ])("does not split inside quotes: %s (%s)", (sql) => {
-    expect(one(sql)).toMatchObject({ verb: "SELECT", tables: ["t"] });
+    expect(statements(sql)[0]).toEqual({ text: sql, verb: "SELECT", tables: ["t"] });
+    expect(statements(sql).filter((s) => s.verb === "SELECT")).toHaveLength(1);
   });
 
   it("reads a backslash-escaped quote both ways, reporting what either dialect would run", () => {
@@ -127,7 +136,7 @@ describe("canonicaliseSql: tables", () => {
     ["DESCRIBE secrets", ["secrets"]],
     ["DESC secrets", ["secrets"]],
     ["SELECT a FROM t ORDER BY a DESC", ["t"]],
-    ["SELECT * FROM (SELECT * FROM inner_t) s, outer_t", ["outer_t", "inner_t"]],
+    ["SELECT * FROM (SELECT * FROM inner_t) s, outer_t", ["inner_t", "outer_t"]],
     ["SELECT * FROM t WHERE id IN (SELECT id FROM u)", ["t", "u"]],
     ["SELECT * INTO OUTFILE '/tmp/x' FROM t", ["t"]],
     ["INSERT INTO t VALUES (1) ON DUPLICATE KEY UPDATE x = 1", ["t"]],
@@ -155,6 +164,9 @@ describe("canonicaliseSql: tables", () => {
 
   it("lists each table once, in order of first appearance", () => {
     expect(one("SELECT * FROM b JOIN a ON 1 JOIN b ON 2, public.a").tables).toEqual(["b", "a", "public.a"]);
+    expect(one("select * from t1 x join t2 y on x.a = y.a, secret").tables).toEqual(["t1", "t2", "secret"]);
+    expect(one("DELETE FROM a USING b, c WHERE a.id = b.id").tables).toEqual(["a", "b", "c"]);
+    expect(one("SELECT EXTRACT(YEAR FROM d), f(a, b) FROM t").tables).toEqual(["d", "t"]);
   });
 
   it("finds tables named after comments and inside CTEs", () => {
@@ -164,7 +176,8 @@ describe("canonicaliseSql: tables", () => {
 
 describe("canonicaliseSql: totality", () => {
   it("never throws on hostile input", () => {
-    const inputs = ["'", '"', "`", "[", "$$", "$a$", "/*", "/*!", "--", "#", "\\", "DROP TABLE", "((((", "WITH (", "FROM ,"];
+    const inputs = ["'", '"', "`", "[", "$$", "$a$", "/*", "/*!", "--", "#", "\\", "DROP TABLE", "((((", "WITH ("];
+    inputs.push("FROM ,", "DESC", "UPDATE", "INTO OUTFILE", "a.", ".", "*/", "$1$", "E'\\", "`a``");
     for (const input of inputs) expect(() => canonicaliseSql(input)).not.toThrow();
     expect(canonicaliseSql(undefined as unknown as string)).toEqual({ statements: [] });
   });

@@ -7,7 +7,13 @@
  * reading and the results are merged: a statement any reading sees is reported.
  */
 
-/** One statement of a (possibly stacked) SQL string. */
+/**
+ * One statement of a (possibly stacked) SQL string.
+ *
+ * @example
+ * // DELETE FROM public.users -- x →
+ * // { text: "DELETE FROM public.users", verb: "DELETE", tables: ["public.users", "users"] }
+ */
 export interface SqlStatement {
   /** The statement with comments replaced by a space, whitespace collapsed outside literals, trimmed. */
   text: string;
@@ -17,7 +23,12 @@ export interface SqlStatement {
   tables: string[];
 }
 
-/** Every statement found in the input, in order. */
+/**
+ * Every statement found in the input, in order.
+ *
+ * @example
+ * // "SELECT 1; DROP TABLE t" → { statements: [ { verb: "SELECT", … }, { verb: "DROP", tables: ["t"], … } ] }
+ */
 export interface CanonicalSql {
   statements: SqlStatement[];
 }
@@ -138,7 +149,7 @@ function lex(src: string, reading: Reading): Token[][] {
       gap = true;
       continue;
     }
-    if (c === "-" && next === "-" && (!reading.dashNeedsSpace || i + 2 >= n || /[\s\u0000-\u001f]/.test(src[i + 2] ?? ""))) {
+    if (c === "-" && next === "-" && (!reading.dashNeedsSpace || /^$|[\s\u0000-\u001f]/.test(src[i + 2] ?? ""))) {
       skipLine();
       continue;
     }
@@ -298,12 +309,10 @@ function readName(tokens: readonly Token[], k: number): { parts: string[]; next:
 }
 
 function findTables(tokens: readonly Token[]): string[] {
-  const seen = new Set<string>();
-  const add = (parts: readonly string[]): void => {
-    for (let s = 0; s < parts.length; s++) {
-      const name = parts.slice(s).join(".");
-      if (name !== "" && !seen.has(name)) seen.add(name);
-    }
+  // Triggers are visited out of source order (a FROM list is read past its JOINs), so sort by position at the end.
+  const found: Array<{ at: number; parts: readonly string[] }> = [];
+  const add = (at: number, parts: readonly string[]): void => {
+    found.push({ at, parts });
   };
   for (let k = 0; k < tokens.length; k++) {
     const word = upper(tokens[k]);
@@ -320,7 +329,7 @@ function findTables(tokens: readonly Token[]): string[] {
       else {
         const name = readName(tokens, j);
         if (name === null) break;
-        add(name.parts);
+        add(j, name.parts);
         j = name.next;
         if (isPunct(tokens[j], "(")) j = skipGroup(tokens, j);
       }
@@ -331,8 +340,49 @@ function findTables(tokens: readonly Token[]): string[] {
       if (!list || !isPunct(tokens[j], ",")) break;
       j++;
     }
+    if (word === "FROM" || word === "UPDATE") moreReferences(tokens, j, add);
+  }
+  const seen = new Set<string>();
+  for (const { parts } of found.sort((a, b) => a.at - b.at)) {
+    for (let s = 0; s < parts.length; s++) {
+      const name = parts.slice(s).join(".");
+      if (name !== "") seen.add(name);
+    }
   }
   return [...seen];
+}
+
+// Keywords that end a FROM (or multi-table UPDATE) clause.
+const CLAUSE_END: ReadonlySet<string> = new Set([
+  "WHERE", "GROUP", "HAVING", "ORDER", "LIMIT", "OFFSET", "FETCH", "UNION", "EXCEPT", "INTERSECT", "MINUS", "WINDOW",
+  "RETURNING", "FOR", "INTO", "SET", "VALUES", "SELECT", "QUALIFY",
+]);
+
+/**
+ * The rest of a FROM clause after its first references: `FROM a JOIN b ON … , secret` lists `secret` after a join
+ * condition, and PostgreSQL's `DELETE … USING x` adds `x`. Stops at the clause's end or the enclosing `)`.
+ */
+function moreReferences(
+  tokens: readonly Token[],
+  start: number,
+  add: (at: number, parts: readonly string[]) => void,
+): void {
+  let depth = 0;
+  for (let j = start; j < tokens.length; j++) {
+    const token = tokens[j];
+    if (isPunct(token, "(")) depth++;
+    else if (isPunct(token, ")")) {
+      if (--depth < 0) return;
+    } else if (depth === 0) {
+      const word = upper(token);
+      if (CLAUSE_END.has(word)) return;
+      if (!isPunct(token, ",") && word !== "USING") continue;
+      let k = j + 1;
+      while (MODIFIERS.has(upper(tokens[k]))) k++;
+      const name = readName(tokens, k);
+      if (name !== null) add(k, name.parts);
+    }
+  }
 }
 
 function render(tokens: readonly Token[]): string {

@@ -1,7 +1,7 @@
 // A validated policy document (plus the packs it extends) → a CompiledPolicy: the engine program and
 // the tables the host needs to fill field slots and to name rules in decisions.
 
-import { compileRegex, compileGlob, compileSet, type Dfa } from "../automata/index.js";
+import { compileRegex, compileGlob, compileSet, isGlob, type Dfa } from "../automata/index.js";
 import { EFFECTS, type Effect, type PolicyDoc } from "../policy/types.js";
 import type { PolicyIssue } from "../policy/issues.js";
 import { ESSENTIAL } from "../packs/essential.js";
@@ -80,6 +80,11 @@ export function compilePolicy(doc: PolicyDoc): { policy?: CompiledPolicy; errors
     glob: (p) => automaton(`glob:${p}`, () => compileGlob(p)),
     // Literal lists are exact strings: escape what compileSet would read as glob syntax.
     stringSet: (values) => automaton(`list:${JSON.stringify(values)}`, () => compileSet(values.map((v) => v.replace(/[\\*?[]/g, "\\$&")))),
+    setLiterals(name) {
+      const entries = sets[name];
+      // Only sets of plain strings: an escaped entry (`a\\*b`) means `a*b`, not what it spells.
+      return entries && !entries.some((e) => isGlob(e) || e.includes("\\")) ? entries : undefined;
+    },
     namedSet(name) {
       const entries = sets[name];
       if (!entries) return `unknown set \`sets.${name}\`${Object.keys(sets).length ? `; defined: ${Object.keys(sets).join(", ")}` : ""}`;

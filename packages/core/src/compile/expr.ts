@@ -34,6 +34,8 @@ export interface ExprContext {
   glob(pattern: string): number | string;
   stringSet(values: readonly string[]): number | string;
   namedSet(name: string): number | string;
+  /** The entries of a named set when every one is an exact string (no glob), for the rule index. */
+  setLiterals?(name: string): readonly string[] | undefined;
 }
 
 /** A problem at a character offset of the expression source. */
@@ -215,7 +217,9 @@ class ExprCompiler {
     }
     if (rn.op === "." && rn.args[0].op === "id" && rn.args[0].args === "sets") {
       if (x.ty !== "dyn" && x.ty !== "string") throw new Fail(ln.start, `sets hold strings; a ${x.ty} is never in one`);
-      return { k: "inDfa", ty: "bool", x, dfa: this.automaton(this.ctx.namedSet(rn.args[1]), rn.start) };
+      const dfa = this.automaton(this.ctx.namedSet(rn.args[1]), rn.start);
+      const literals = this.ctx.setLiterals?.(rn.args[1]);
+      return literals ? { k: "inDfa", ty: "bool", x, dfa, literals } : { k: "inDfa", ty: "bool", x, dfa };
     }
     const list = this.expr(rn);
     if (list.ty !== "list" && list.ty !== "map" && list.ty !== "dyn") throw new Fail(rn.start, `the right side of \`in\` must be a list, a map or a set, not a ${list.ty}`);

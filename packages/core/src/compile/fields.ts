@@ -31,8 +31,12 @@ export const ACTION_FIELDS: Readonly<Record<string, Ty>> = {
   usage: "map",
 };
 
-/** Fields whose value the host guarantees to be a string, so `FIELD == "x"` can key the rule index. */
-export const INDEX_FIELDS = ["tool", "kind", "program", "verb", "method", "host", "agent", "target"] as const;
+/**
+ * Fields whose value the host guarantees to be a string, so `FIELD == "x"` can key the rule index; most
+ * selective first: a rule keyed by `tool` or `host` shares its bucket with few others, one keyed by `kind`
+ * (nine values) or `method` with many.
+ */
+export const INDEX_FIELDS = ["tool", "program", "host", "target", "agent", "verb", "method", "kind"] as const;
 
 /** A path into the action: `["args", "user", "name"]`, `["argv", 0]`. */
 export type FieldPath = readonly (string | number)[];

@@ -1,0 +1,87 @@
+// `pnpm bench` — every contender in one process, on the same actions, with warm-up; p50/p99 per decision
+// and ratios to trailguard. `pnpm bench --json` also writes bench/results/latest.json.
+//
+// Per-call latency is timed with process.hrtime.bigint() around each call; the timer's own cost (the
+// median of empty timings) is subtracted. Throughput is measured separately, without per-call timers.
+
+import { writeFileSync, mkdirSync } from "node:fs";
+import { cpus, totalmem } from "node:os";
+import { actionMix } from "./reference.mjs";
+import { buildPeers } from "./peers.mjs";
+
+const args = process.argv.slice(2);
+const json = args.includes("--json");
+const quick = args.includes("--quick");
+const RULES = 100;
+// Enough samples for a stable p99 (1% of 100k is 1,000 samples), within seconds for the fast contenders.
+const SAMPLES = quick ? 20_000 : 100_000;
+const WARMUP = quick ? 5_000 : 20_000;
+// Slow contenders stop at this budget instead of the sample count.
+const TIME_BUDGET_MS = quick ? 1_000 : 4_000;
+
+function timerOverhead() {
+  const t = new Array(10_000);
+  for (let i = 0; i < t.length; i++) {
+    const a = process.hrtime.bigint();
+    t[i] = Number(process.hrtime.bigint() - a);
+  }
+  return quantile(t.sort((a, b) => a - b), 0.5);
+}
+
+function quantile(sorted, q) {
+  return sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))];
+}
+
+function measure(decide, n, overhead) {
+  for (let i = 0; i < WARMUP; i++) decide(i % n);
+  const samples = [];
+  const deadline = Date.now() + TIME_BUDGET_MS;
+  for (let i = 0; i < SAMPLES; i++) {
+    const a = process.hrtime.bigint();
+    decide(i % n);
+    samples.push(Math.max(0, Number(process.hrtime.bigint() - a) - overhead));
+    if ((i & 1023) === 0 && Date.now() > deadline) break;
+  }
+  samples.sort((a, b) => a - b);
+  // Throughput: a tight loop of the same calls, no timers inside.
+  const loops = Math.min(samples.length, 50_000);
+  const t0 = process.hrtime.bigint();
+  for (let i = 0; i < loops; i++) decide(i % n);
+  const seconds = Number(process.hrtime.bigint() - t0) / 1e9;
+  return { samples: samples.length, p50_us: quantile(samples, 0.5) / 1000, p99_us: quantile(samples, 0.99) / 1000, ops_per_s: Math.round(loops / seconds) };
+}
+
+const actions = actionMix(RULES, 512);
+const peers = await buildPeers(RULES, actions);
+const overhead = timerOverhead();
+
+// Agreement with the engine's decisions over the whole mix (the peers evaluate the same conditions;
+// CEL and Cedar treat a missing field as an error where trailguard reads it as absent, so some differ).
+const reference = actions.map((_, i) => peers["trailguard guard.check"](i));
+const results = [];
+for (const [name, decide] of Object.entries(peers)) {
+  const agree = actions.filter((_, i) => decide(i) === reference[i]).length / actions.length;
+  results.push({ name, ...measure(decide, actions.length, overhead), agreement: agree });
+}
+const base = results[0];
+for (const r of results) {
+  r.ratio_p50 = r.p50_us / base.p50_us;
+  r.ratio_p99 = r.p99_us / base.p99_us;
+}
+
+const fmt = (x, d = 2) => x.toFixed(d).padStart(8);
+console.log(`reference policy: ${RULES} rules; ${actions.length} actions (tool calls, HTTP, shell); timer overhead ${overhead} ns subtracted`);
+console.log(`node ${process.version}, ${cpus()[0]?.model ?? "unknown cpu"} × ${cpus().length}, ${Math.round(totalmem() / 2 ** 30)} GiB\n`);
+console.log(`${"contender".padEnd(26)} ${"p50 µs".padStart(8)} ${"p99 µs".padStart(8)} ${"ops/s".padStart(10)} ${"×p50".padStart(8)} ${"×p99".padStart(8)} ${"agree".padStart(7)}`);
+for (const r of results) {
+  console.log(`${r.name.padEnd(26)} ${fmt(r.p50_us)} ${fmt(r.p99_us)} ${String(r.ops_per_s).padStart(10)} ${fmt(r.ratio_p50, 1)} ${fmt(r.ratio_p99, 1)} ${(r.agreement * 100).toFixed(0).padStart(6)}%`);
+}
+console.log("\n×p50/×p99: the contender's latency over trailguard guard.check's (above 1 means slower than trailguard).");
+console.log("Budgets (DESIGN §8): guard.check p50 ≤ 3 µs, p99 ≤ 15 µs; ≥ 20× faster than cedar-wasm; ≥ 5× faster than a CEL interpreter; within 5× of hand-written JS.");
+
+if (json) {
+  mkdirSync(new URL("./results/", import.meta.url), { recursive: true });
+  const out = { date: new Date().toISOString(), node: process.version, cpu: cpus()[0]?.model, cores: cpus().length, rules: RULES, actions: actions.length, timer_overhead_ns: overhead, results };
+  writeFileSync(new URL("./results/latest.json", import.meta.url), `${JSON.stringify(out, null, 2)}\n`);
+  console.log("\nwrote bench/results/latest.json");
+}
