@@ -238,6 +238,9 @@ export function run(startPc: u32): i32 {
           const dfa = dfasBase + <usize>load<u16>(pc, 1) * DFA_BYTES;
           setBool(v, runDfa(dfa, <usize>load<u32>(v, 8), load<u32>(v, 12)));
         } else if (tag == TAG_ABSENT) setBool(v, false);
+        // Membership skips values of another type, as IN_LIST does: a number is simply not in a set of
+        // strings. A list or map where one value belongs, and any pattern match on a non-string, err.
+        else if (op == 15 && tag != TAG_LIST && tag != TAG_MAP && tag != TAG_ERROR) setBool(v, false);
         else setTag(v, TAG_ERROR);
         pc += 3;
         break;

@@ -15,7 +15,10 @@ import {
 } from "./prog.js";
 import { NFA_ASSERT, NFA_BYTE, NFA_MATCH, NFA_SPLIT, type ByteNfa } from "./nfa.js";
 
-/** What surrounds a position. START only ever describes the previous side, END only the next side. */
+/**
+ * What lies on one side of a position. EDGE is the start of text when describing the previous
+ * side and the end of text when describing the next side.
+ */
 const CTX_EDGE = 0;
 const CTX_NEWLINE = 1;
 const CTX_WORD = 2;
@@ -24,6 +27,13 @@ const CTX_OTHER = 3;
 /** The absorbing states every table starts with (the runner's contract). */
 export const DEAD = 0;
 export const MATCHED = 1;
+
+/**
+ * Most transition cells (states × classes) construction may allocate: the size of the largest
+ * table the engine accepts (65535 states × 256 classes), so memory stays bounded (64 MiB of
+ * Int32) whatever `maxStates` asks for.
+ */
+const MAX_CELLS = 65535 * 256;
 
 /** A DFA before minimisation: a row of `classCount` successors per state. */
 export interface RawDfa {
@@ -39,7 +49,11 @@ export interface RawDfa {
 }
 
 const NEWLINE = 0x0a;
-/** RE2's word characters are ASCII [0-9A-Za-z_]. */
+/**
+ * RE2's word characters are ASCII [0-9A-Za-z_] (bytes of multi-byte characters never are).
+ *
+ * @example isWordByte(0x5f) // true ("_")
+ */
 export function isWordByte(b: number): boolean {
   return (b >= 0x30 && b <= 0x39) || (b >= 0x41 && b <= 0x5a) || (b >= 0x61 && b <= 0x7a) || b === 0x5f;
 }
@@ -117,6 +131,8 @@ export function determinize(nfa: ByteNfa, budget: number): RawDfa | null {
   // set. Each state is pushed at most once per closure, so fixed-size buffers suffice.
   const mark = new Int32Array(nfa.size);
   let gen = 0;
+  // Local copies of imported constants (see runDfa in dfa.ts for why).
+  const [BYTE, SPLIT, ASSERT, MATCH] = [NFA_BYTE, NFA_SPLIT, NFA_ASSERT, NFA_MATCH];
   const stack = new Int32Array(nfa.size);
   const bytes = new Int32Array(nfa.size);
   /** Fills `bytes` with the BYTE states of the closure and returns their count, or -1 if it contains MATCH. */
@@ -133,22 +149,22 @@ export function determinize(nfa: ByteNfa, budget: number): RawDfa | null {
     while (top > 0) {
       const s = stack[--top] ?? 0;
       const kind = nfa.kind[s];
-      if (kind === NFA_BYTE) {
+      if (kind === BYTE) {
         bytes[count++] = s;
-      } else if (kind === NFA_SPLIT) {
+      } else if (kind === SPLIT) {
         for (const t of nfa.eps[s] ?? []) {
           if (mark[t] !== gen) {
             mark[t] = gen;
             stack[top++] = t;
           }
         }
-      } else if (kind === NFA_ASSERT) {
+      } else if (kind === ASSERT) {
         const t = nfa.out[s] ?? 0;
         if (mark[t] !== gen && assertionHolds(nfa.flags[s] ?? 0, prev, next)) {
           mark[t] = gen;
           stack[top++] = t;
         }
-      } else if (kind === NFA_MATCH) {
+      } else if (kind === MATCH) {
         return -1;
       }
     }
@@ -176,7 +192,8 @@ export function determinize(nfa: ByteNfa, budget: number): RawDfa | null {
   };
 
   const start = intern(Int32Array.of(nfa.start), prevStart ? CTX_EDGE : CTX_OTHER);
-  // Rows of successors, grown by doubling; DEAD's row is all DEAD (0) and MATCHED's all MATCHED.
+  // Rows of successors, grown by doubling from room for 64 states (most patterns need fewer);
+  // DEAD's row is all DEAD (0) and MATCHED's all MATCHED.
   let trans = new Int32Array(64 * k);
   trans.fill(MATCHED, k, 2 * k);
   const accept: number[] = [0, 1];
@@ -188,13 +205,14 @@ export function determinize(nfa: ByteNfa, budget: number): RawDfa | null {
   let stampGen = 0;
   const touched = new Int32Array(k);
 
+  const limit = Math.min(budget, Math.floor(MAX_CELLS / k));
   for (let s = 2; s < kernels.length; s++) {
-    if (kernels.length > budget) return null;
+    if (kernels.length > limit) return null;
     const kernel = kernels[s] ?? new Int32Array(0);
     const prev = ctxs[s] ?? CTX_OTHER;
     accept.push(closure(kernel, prev, CTX_EDGE) < 0 ? 1 : 0);
     if (trans.length < (s + 1) * k) {
-      const grown = new Int32Array(trans.length * 2);
+      const grown = new Int32Array(Math.min(trans.length * 2, (limit + 1) * k));
       grown.set(trans);
       trans = grown;
     }
@@ -242,7 +260,7 @@ export function determinize(nfa: ByteNfa, budget: number): RawDfa | null {
       }
     }
   }
-  if (kernels.length > budget) return null;
+  if (kernels.length > limit) return null;
 
   const stateCount = kernels.length;
   return { stateCount, classCount: k, classes, trans: trans.slice(0, stateCount * k), accept: Uint8Array.from(accept), start };

@@ -160,18 +160,15 @@ export function compileGlob(glob: string, options?: CompileOptions): DfaResult {
 }
 
 /**
- * True if `entry` has an unescaped glob metacharacter (`*`, `?` or `[`).
+ * True if `entry` is written in glob syntax: it has a glob metacharacter (`*`, `?`, `[`) or an escape
+ * (`\`). A set entry in glob syntax is matched as a glob; any other entry as the exact string.
  *
  * @example isGlob("*.example.com") // true
- * @example isGlob("a\\*b") // false
+ * @example isGlob("a\\*b") // true: the escape makes it the glob for the exact string `a*b`
+ * @example isGlob("api.example.com") // false
  */
 export function isGlob(entry: string): boolean {
-  for (let i = 0; i < entry.length; i++) {
-    const ch = entry[i];
-    if (ch === "\\") i++;
-    else if (ch === "*" || ch === "?" || ch === "[") return true;
-  }
-  return false;
+  return /[*?[\\]/.test(entry);
 }
 
 /**

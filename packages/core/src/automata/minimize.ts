@@ -179,13 +179,17 @@ function mergeColumns(dfa: RawDfa): RawDfa {
     for (let s = 0; s < n; s++) if (trans[s * k + c1] !== trans[s * k + c2]) return false;
     return true;
   };
-  // Bucket columns by a 32-bit FNV-1a hash, then confirm equality within a bucket.
+  // Bucket columns by a 32-bit FNV-1a hash (computed row by row, in memory order), then confirm
+  // equality within a bucket.
+  const hash = new Int32Array(k).fill(0x811c9dc5); // FNV-1a offset basis
+  for (let s = 0; s < n; s++) {
+    for (let c = 0; c < k; c++) hash[c] = Math.imul((hash[c] ?? 0) ^ (trans[s * k + c] ?? 0), 0x01000193); // FNV prime
+  }
   const byHash = new Map<number, number[]>();
   const newClass = new Int32Array(k);
   const kept: number[] = [];
   for (let c = 0; c < k; c++) {
-    let h = 0x811c9dc5; // FNV-1a offset basis
-    for (let s = 0; s < n; s++) h = Math.imul(h ^ (trans[s * k + c] ?? 0), 0x01000193); // FNV prime
+    const h = hash[c] ?? 0;
     const bucket = byHash.get(h) ?? [];
     const same = bucket.find((o) => sameColumn(o, c));
     if (same !== undefined) {

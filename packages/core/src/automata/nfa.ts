@@ -62,6 +62,7 @@ class NfaBuilder {
   readonly eps: Array<readonly number[]> = [];
   /** Shares identical (byte range, successor) states, so UTF-8 suffixes common to many sequences exist once. */
   private readonly byteCache = new Map<number, number>();
+  private readonly splitCache = new Map<string, number>();
 
   add(kind: number): number {
     this.kind.push(kind);
@@ -93,28 +94,56 @@ class NfaBuilder {
     return id;
   }
 
-  /** Entry states of an automaton that reads one UTF-8 encoded rune from `ranges` and moves to `target`. */
+  /**
+   * Entry states of an automaton that reads one UTF-8 encoded rune from `ranges` and moves to
+   * `target`. The byte sequences are merged into a trie on their leading byte ranges (and share
+   * suffixes through the byte cache), so a big class like `\pL` fans out over a few dozen lead
+   * bytes instead of hundreds of sequences; every closure that reaches it pays for the fan-out.
+   */
   runes(ranges: readonly number[], target: number): number[] {
-    const entries = new Set<number>();
+    // Trie keyed by byte range (lo * 256 + hi); a null child means "the rune is complete".
+    type Trie = Map<number, Trie | null>;
+    const root: Trie = new Map();
     for (let i = 0; i + 1 < ranges.length; i += 2) {
       const lo = ranges[i] ?? 0;
       const hi = ranges[i + 1] ?? -1;
       if (hi <= 0x7f) {
         // ASCII encodes as itself: the common case for literals needs no sequence splitting.
-        entries.add(this.byte(lo, hi, target));
+        root.set(lo * 256 + hi, null);
         continue;
       }
       for (const seq of utf8Sequences(lo, hi)) {
-        // Built back to front so that the suffix cache sees each successor before its predecessor.
-        let next = target;
-        for (let j = seq.length - 1; j >= 0; j--) {
-          const r = seq[j];
-          if (r !== undefined) next = this.byte(r.lo, r.hi, next);
-        }
-        entries.add(next);
+        let node = root;
+        seq.forEach((r, j) => {
+          const key = r.lo * 256 + r.hi;
+          if (j === seq.length - 1) {
+            node.set(key, null);
+            return;
+          }
+          let child = node.get(key);
+          if (child === undefined || child === null) {
+            child = new Map();
+            node.set(key, child);
+          }
+          node = child;
+        });
       }
     }
-    return [...entries];
+    const emit = (node: Trie): number[] =>
+      [...node].map(([key, child]) => this.byte(key >> 8, key & 0xff, child === null ? target : this.fanOut(emit(child))));
+    return emit(root);
+  }
+
+  /** One state with epsilon moves to all of `states` (shared between identical lists). */
+  private fanOut(states: number[]): number {
+    if (states.length === 1) return states[0] ?? 0;
+    const key = states.sort((x, y) => x - y).join(",");
+    const hit = this.splitCache.get(key);
+    if (hit !== undefined) return hit;
+    const id = this.add(NFA_SPLIT);
+    this.set(id, NFA_SPLIT, { eps: states });
+    this.splitCache.set(key, id);
+    return id;
   }
 
   finish(start: number, assertions: number): ByteNfa {
@@ -140,7 +169,7 @@ class NfaBuilder {
  * empty `\B` match cannot start inside a multi-byte character. In anchored mode every
  * MATCH additionally requires end of text, which turns RE2's "match starting here" into a full match.
  *
- * @example buildByteNfa(parsed.prog, "search").start // the skip loop's state
+ * @example buildByteNfa(RE2JS.compile("a+b").re2().prog, "search").size // NFA states
  */
 export function buildByteNfa(prog: RuneProg, mode: MatchMode): ByteNfa {
   const b = new NfaBuilder();

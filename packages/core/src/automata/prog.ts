@@ -84,6 +84,9 @@ export function parseRe2(pattern: string): ParseResult {
  * Names the first backtracking-only construct (lookaround, backreference, atomic group,
  * recursion) in a pattern the parser rejected, or null. Only consulted after a parse error, so
  * a false positive can only reword an error, never refuse a valid pattern.
+ *
+ * @example backtrackingConstruct("(?<=a)b") // "lookbehind"
+ * @example backtrackingConstruct("[(?=]") // null
  */
 export function backtrackingConstruct(p: string): string | null {
   let inClass = false;

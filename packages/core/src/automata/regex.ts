@@ -6,16 +6,12 @@ import { buildByteNfa, type MatchMode } from "./nfa.js";
 import { parseRe2, type RuneProg } from "./prog.js";
 
 /**
- * Parses and compiles an RE2 pattern in the given mode. `subject` names the input in error
- * messages (e.g. "pattern `a+`"), `hint` says how to shrink it when it needs too many states.
+ * Compiles a rune-level program (parsed by RE2, or built directly for sets) into a DFA.
+ * `subject` names the input in error messages (e.g. "pattern `a+`"), `hint` says how to
+ * shrink it when it needs too many states.
+ *
+ * @example compileProgram(RE2JS.compile("a+").re2().prog, "search", 4096, "pattern `a+`", "simplify it")
  */
-export function compilePattern(pattern: string, mode: MatchMode, maxStates: number, subject: string, hint: string): DfaResult {
-  const parsed = parseRe2(pattern);
-  if (!parsed.ok) return parsed;
-  return compileProgram(parsed.prog, mode, maxStates, subject, hint);
-}
-
-/** Compiles a rune-level program (parsed by RE2, or built directly for sets) into a DFA. */
 export function compileProgram(prog: RuneProg, mode: MatchMode, maxStates: number, subject: string, hint: string): DfaResult {
   try {
     const dfa = buildDfa(buildByteNfa(prog, mode), maxStates);
@@ -43,5 +39,7 @@ export function compileProgram(prog: RuneProg, mode: MatchMode, maxStates: numbe
 export function compileRegex(pattern: string, options?: CompileOptions): DfaResult {
   const max = resolveMaxStates(options);
   if (typeof max === "string") return { ok: false, error: max };
-  return compilePattern(pattern, "search", max, `pattern \`${pattern}\``, "simplify it or anchor it");
+  const parsed = parseRe2(pattern);
+  if (!parsed.ok) return parsed;
+  return compileProgram(parsed.prog, "search", max, `pattern \`${pattern}\``, "simplify it or anchor it");
 }

@@ -273,6 +273,17 @@ function unwrapEnv(words: readonly Word[], depth: number, ctx: Context, extra: S
  * @example
  * unwrapOnce("sudo", words("sudo -u root rm x"), 0, ctx, [], []); // { kind: "next", words: words("rm x"), … }
  */
+/**
+ * Whether a program name is one the analysis opens up (a shell, a wrapper, `env`, `su`, `eval`, `command`,
+ * `find -exec`, a reserved word), so a line starting with it must go through the full analysis.
+ *
+ * @example
+ * unwraps("sudo"); // true
+ */
+export function unwraps(name: string): boolean {
+  return SHELLS.has(name) || WRAPPERS.has(name) || RESERVED.has(name) || ["env", "su", "eval", "command", "find"].includes(name);
+}
+
 export function unwrapOnce(
   name: string,
   words: readonly Word[],

@@ -383,3 +383,18 @@ describe("canonicaliseShell: limits and totality", () => {
     expect(canonicaliseShell(command)).toEqual(canonicaliseShell(command));
   });
 });
+
+describe("the plain-line fast path", () => {
+  it("agrees with the full analysis on generated plain lines", async () => {
+    const { analyseFully } = await import("./shell.js");
+    const alphabet = ["ls", "rm", "-rf", "/", "./x", "/usr/bin/rm", "a=b", "--opt=1", "x:y", "user@host", "50%", "+x", "a,b", "-", "--", "sudo", "env", "sh", "find", "-exec", "xargs", "if", "then", "A=1", ".", ".."];
+    let seed = 42;
+    const next = () => (seed = (seed * 1103515245 + 12345) & 0x7fffffff);
+    for (let i = 0; i < 3000; i++) {
+      const n = 1 + (next() % 5);
+      const words = Array.from({ length: n }, () => alphabet[next() % alphabet.length]!);
+      const line = `${next() % 3 === 0 ? " " : ""}${words.join(next() % 4 === 0 ? "  " : " ")}${next() % 3 === 0 ? " " : ""}`;
+      expect(canonicaliseShell(line), line).toEqual(analyseFully(line));
+    }
+  });
+});

@@ -10,7 +10,7 @@
 
 import { append, charge, MAX_DEPTH, Parser } from "./shell-lexer.js";
 import type { Command, Context, Word } from "./shell-lexer.js";
-import { ASSIGNMENT, basename, findExecs, RESERVED, unwrapOnce } from "./shell-wrappers.js";
+import { ASSIGNMENT, basename, findExecs, RESERVED, unwrapOnce, unwraps } from "./shell-wrappers.js";
 
 /**
  * One program the command line would run.
@@ -177,6 +177,17 @@ function unwrap(
  * //   dynamic: false }
  */
 export function canonicaliseShell(command: string): CanonicalShell {
+  return plainCommand(command) ?? analyseFully(command);
+}
+
+/**
+ * The full analysis, without the plain-line fast path. Exported for the test that proves the two agree;
+ * callers use {@link canonicaliseShell}.
+ *
+ * @example
+ * analyseFully("ls -la"); // same as canonicaliseShell("ls -la")
+ */
+export function analyseFully(command: string): CanonicalShell {
   const opaque = (text: string): CanonicalShell => ({
     parts: [{ program: "", argv: [], text, dynamic: true }],
     dynamic: true,
@@ -196,4 +207,18 @@ export function canonicaliseShell(command: string): CanonicalShell {
     // The budget running out (BudgetExhausted) lands here, and so would a bug: either way the answer fails closed.
     return opaque(command.trim());
   }
+}
+
+// A line of plain words: no quoting, escapes, expansion, globs, operators, comments, redirections or
+// assignment; the first word may not contain `=`. Such a line is one command whose words are exactly
+// its space-separated tokens, the common case, and it skips the lexer (shell.test.ts proves both paths
+// agree).
+const PLAIN_LINE = /^ *[A-Za-z0-9_./:,@%+-]+(?: +[A-Za-z0-9_./:,=@%+-]+)* *$/;
+
+function plainCommand(command: string): CanonicalShell | undefined {
+  if (typeof command !== "string" || command.length > 4096 || !PLAIN_LINE.test(command)) return undefined;
+  const argv = command.trim().split(/ +/);
+  const program = basename(argv[0]!);
+  if (unwraps(program)) return undefined;
+  return { parts: [{ program, argv, text: command.trim(), dynamic: false }], dynamic: false };
 }

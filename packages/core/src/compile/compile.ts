@@ -82,8 +82,8 @@ export function compilePolicy(doc: PolicyDoc): { policy?: CompiledPolicy; errors
     stringSet: (values) => automaton(`list:${JSON.stringify(values)}`, () => compileSet(values.map((v) => v.replace(/[\\*?[]/g, "\\$&")))),
     setLiterals(name) {
       const entries = sets[name];
-      // Only sets of plain strings: an escaped entry (`a\\*b`) means `a*b`, not what it spells.
-      return entries && !entries.some((e) => isGlob(e) || e.includes("\\")) ? entries : undefined;
+      // Only sets of plain strings: an entry in glob syntax (`*.x`, or escaped `a\\*b` meaning `a*b`) is not its own key.
+      return entries && !entries.some(isGlob) ? entries : undefined;
     },
     namedSet(name) {
       const entries = sets[name];

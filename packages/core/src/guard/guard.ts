@@ -51,6 +51,8 @@ export async function createGuard(options: GuardOptions): Promise<Guard> {
   const maxInputBytes = options.maxInputBytes ?? 4 * 1024 * 1024;
   const canonical: CanonicalOptions = { ...(options.cwd !== undefined ? { cwd: options.cwd } : {}), ...(options.home !== undefined ? { home: options.home } : {}) };
   const make = () => Engine.create(policy, maxInputBytes);
+  // Reasons are fixed per rule: built once here, not per decision.
+  const reasons = policy.rules.map((r) => r.reason ?? `rule \`${r.id}\` matched`);
   let engine: Engine | undefined = await make();
   // A standby instance, so that recovering from a trap inside the synchronous `check` needs no
   // synchronous instantiation (which browsers refuse on the main thread for modules over 4 KiB).
@@ -82,7 +84,7 @@ export async function createGuard(options: GuardOptions): Promise<Guard> {
       }
       return refusal("invalid_action", `the action could not be read: ${describe(e)}`);
     }
-    return toDecision(policy, raw);
+    return toDecision(policy, reasons, raw);
   };
 
   return { policy, check };
@@ -99,19 +101,20 @@ function isCompiled(p: unknown): p is CompiledPolicy {
   return typeof p === "object" && p !== null && (p as CompiledPolicy).program instanceof Uint8Array && (p as CompiledPolicy).format === 1;
 }
 
-function toDecision(policy: CompiledPolicy, raw: ReturnType<Engine["decide"]>): Decision {
+function toDecision(policy: CompiledPolicy, reasons: readonly string[], raw: ReturnType<Engine["decide"]>): Decision {
   const rule = raw.rule >= 0 ? policy.rules[raw.rule] : undefined;
-  // Multi-part actions can match a rule in several parts: list each once, in policy order.
-  const seen = new Set<number>();
-  const ids = raw.matched.map((m) => m.rule).filter((r) => !seen.has(r) && (seen.add(r), true));
-  if (ids.length > 1) ids.sort((a, b) => a - b);
+  let ids = raw.matched.map((m) => m.rule);
+  if (ids.length > 1) {
+    // Multi-part actions can match a rule in several parts: list each once, in policy order.
+    ids = [...new Set(ids)].sort((a, b) => a - b);
+  }
   const d: Decision = {
     effect: EFFECTS[raw.effect] ?? "deny",
     code: CODES[raw.code] ?? "engine_fault",
     matched: ids.map((r) => policy.rules[r]?.id ?? `#${r}`),
   };
   if (rule) d.rule = rule.id;
-  d.reason = rule ? rule.reason ?? `rule \`${rule.id}\` matched` : DEFAULT_REASON;
+  d.reason = rule ? reasons[raw.rule] : DEFAULT_REASON;
   if (raw.code === 2 && rule) d.reason = `${d.reason} (its condition could not be evaluated, which never permits more)`;
   if (!raw.enforced) d.shadow = true;
   return d;
