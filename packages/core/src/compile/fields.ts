@@ -4,7 +4,12 @@
 /** Static types the compiler tracks; `dyn` is anything from the agent's own arguments. */
 export type Ty = "string" | "number" | "bool" | "null" | "list" | "map" | "dyn";
 
-/** Top-level action fields and their types. */
+/**
+ * Top-level action fields and their types; a condition naming any other field is a load error.
+ *
+ * @example
+ * ACTION_FIELDS.port // "number"
+ */
 export const ACTION_FIELDS: Readonly<Record<string, Ty>> = {
   kind: "string",
   session: "string",

@@ -24,7 +24,12 @@ export interface Decision {
   shadow?: boolean;
 }
 
-/** True when the decision lets the action run now: `allow`, `flag`, or anything in shadow mode. */
+/**
+ * True when the decision lets the action run now: `allow`, `flag`, or anything in shadow mode.
+ *
+ * @example
+ * if (!permits(guard.check(action))) throw new Error("denied");
+ */
 export function permits(d: Decision): boolean {
   return d.shadow === true || d.effect === "allow" || d.effect === "flag";
 }

@@ -12,7 +12,12 @@ export interface PolicyIssue {
   column?: number;
 }
 
-/** Renders `path` the way messages quote it: `rules[2].when`. */
+/**
+ * Renders `path` the way messages quote it.
+ *
+ * @example
+ * formatPath(["rules", 2, "when"]) // "rules[2].when"
+ */
 export function formatPath(path: readonly (string | number)[]): string {
   let out = "";
   for (const p of path) out += typeof p === "number" ? `[${p}]` : out === "" ? p : `.${p}`;

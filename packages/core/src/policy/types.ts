@@ -1,9 +1,19 @@
-/** The effects a rule can have, weakest first. Precedence is this order, reversed. */
+/**
+ * The effects a rule can have, weakest first. Precedence is this order, reversed.
+ *
+ * @example
+ * EFFECTS.indexOf("deny") > EFFECTS.indexOf("ask") // true: deny wins over ask
+ */
 export const EFFECTS = ["allow", "flag", "ask", "deny", "kill"] as const;
-/** One of {@link EFFECTS}. */
+/** One of {@link EFFECTS}, e.g. `"deny"`. */
 export type Effect = (typeof EFFECTS)[number];
 
-/** The kinds of action an adapter hands to the guard (DESIGN §3). */
+/**
+ * The kinds of action an adapter hands to the guard (DESIGN §3).
+ *
+ * @example
+ * ACTION_KINDS.includes("http") // true
+ */
 export const ACTION_KINDS = ["tool", "http", "shell", "fs.read", "fs.write", "db", "message", "delegate", "mcp"] as const;
 /** One of {@link ACTION_KINDS}. */
 export type ActionKind = (typeof ACTION_KINDS)[number];

@@ -11,7 +11,12 @@ const ROOT_KEYS = ["version", "name", "description", "default", "mode", "extends
 // ignoring them would silently weaken a policy, so they are refused by name.
 const LATER_KEYS = ["sequences", "limits", "flows", "origins", "plans", "outputs"];
 const RULE_KEYS = ["id", "when", "unless", "effect", "reason"];
-/** Built-in packs a policy may extend. */
+/**
+ * Built-in packs a policy may extend.
+ *
+ * @example
+ * PACKS // ["essential"]
+ */
 export const PACKS = ["essential"];
 const ID = /^[A-Za-z0-9][A-Za-z0-9_.:-]*$/;
 const SET_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
