@@ -54,6 +54,9 @@ const HOST_REQUIRED: ReadonlySet<string> = new Set(["http", "https", "ws", "wss"
 // WHATWG "special" schemes: their hosts go through IPv4/IDNA parsing and servers for them treat `\` like `/`.
 const SPECIAL: ReadonlySet<string> = new Set(["http", "https", "ws", "wss", "ftp", "file"]);
 
+// A `/` followed by an empty, `.` or `..` segment (or by the end: a trailing slash).
+const SEGMENT_WORK = /\/(?:\.\.?)?(?:\/|$)/;
+
 const MAPPED_IPV4 = /^::ffff:([0-9a-f]{1,4}):([0-9a-f]{1,4})$/;
 
 /** Quotes user input for an error message: bounded length, no control characters that could forge log lines. */
@@ -94,8 +97,9 @@ function stripTrailingDots(host: string, special: boolean): string {
 
 /** Resolves `.`/`..` segments (never above `/`) and repeated slashes; a trailing slash is kept as servers see it. */
 function resolveSegments(path: string): string {
-  // Opaque paths (`mailto:a@b`) have no hierarchy to resolve.
-  if (!path.startsWith("/")) return path;
+  // Opaque paths (`mailto:a@b`) have no hierarchy to resolve; and without an empty, `.` or `..` segment
+  // there is nothing to resolve either: the common case skips the split and join.
+  if (!path.startsWith("/") || !SEGMENT_WORK.test(path)) return path;
   const segments = path.split("/");
   const out: string[] = [];
   let trailingSlash = false;
