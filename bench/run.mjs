@@ -6,7 +6,8 @@
 
 import { writeFileSync, mkdirSync } from "node:fs";
 import { cpus, totalmem } from "node:os";
-import { actionMix } from "./reference.mjs";
+import { actionMix, referencePolicy } from "./reference.mjs";
+import { createGuard, loadPolicy } from "@trailguard/core";
 import { buildPeers } from "./peers.mjs";
 
 const args = process.argv.slice(2);
@@ -79,9 +80,19 @@ for (const r of results) {
 console.log("\n×p50/×p99: the contender's latency over trailguard guard.check's (above 1 means slower than trailguard).");
 console.log("Budgets (DESIGN §8): guard.check p50 ≤ 3 µs, p99 ≤ 15 µs; ≥ 20× faster than cedar-wasm; ≥ 5× faster than a CEL interpreter; within 5× of hand-written JS.");
 
+// Scaling: the rule index should keep latency flat as the policy grows (budget: 1,000 rules ≤ 1.5× 10).
+const scaling = [];
+for (const n of [10, 100, 1000]) {
+  const guard = await createGuard({ policy: loadPolicy(referencePolicy(n).yaml).policy });
+  const mix = actionMix(n, 512);
+  scaling.push({ rules: n, ...measure((i) => guard.check(mix[i]), mix.length, overhead) });
+}
+console.log(`\nguard.check by policy size:`);
+for (const r of scaling) console.log(`  ${String(r.rules).padStart(5)} rules  p50 ${fmt(r.p50_us)} µs  p99 ${fmt(r.p99_us)} µs  (${fmt(r.p50_us / scaling[0].p50_us, 2)}× the 10-rule p50)`);
+
 if (json) {
   mkdirSync(new URL("./results/", import.meta.url), { recursive: true });
-  const out = { date: new Date().toISOString(), node: process.version, cpu: cpus()[0]?.model, cores: cpus().length, rules: RULES, actions: actions.length, timer_overhead_ns: overhead, results };
+  const out = { date: new Date().toISOString(), node: process.version, cpu: cpus()[0]?.model, cores: cpus().length, rules: RULES, actions: actions.length, timer_overhead_ns: overhead, results, scaling };
   writeFileSync(new URL("./results/latest.json", import.meta.url), `${JSON.stringify(out, null, 2)}\n`);
   console.log("\nwrote bench/results/latest.json");
 }

@@ -10,7 +10,7 @@ export const DFA_BYTES: usize = 24;
 export const BUCKET_BYTES: usize = 16;
 export const KEY_BYTES: usize = 16;
 // The compiler never emits more index keys than this; the engine keeps one cursor per key on the stack.
-export const MAX_KEYS: i32 = 4;
+export const MAX_KEYS: i32 = 8;
 
 export const TAG_ABSENT: i32 = 0;
 export const TAG_NULL: i32 = 1;

@@ -38,7 +38,7 @@ export interface CompiledPolicy {
 // The engine's rule lists are u16 (core-wasm/FORMAT.md), and a policy past this is a generator bug.
 const MAX_RULES = 0xffff;
 // The engine keeps one cursor per key field on its stack (core-wasm/assembly/program.ts MAX_KEYS).
-const MAX_INDEX_KEYS = 4;
+const MAX_INDEX_KEYS = 8;
 
 /**
  * Compiles a validated document. Expression problems come back with their path and offset; the loader
