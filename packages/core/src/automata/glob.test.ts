@@ -2,25 +2,7 @@ import { describe, expect, it } from "vitest";
 import { runDfa, validateDfa, type Dfa } from "./dfa.js";
 import { compileGlob, compileSet, globToRe2, isGlob } from "./glob.js";
 import { compileRegex } from "./regex.js";
-
-const utf8 = (s: string): Uint8Array => new TextEncoder().encode(s);
-
-function ok(r: { ok: true; dfa: Dfa } | { ok: false; error: string }): Dfa {
-  if (!r.ok) throw new Error(r.error);
-  expect(validateDfa(r.dfa)).toBeNull();
-  return r.dfa;
-}
-
-/** Deterministic PRNG (mulberry32) so failures reproduce. */
-function rng(seed: number): () => number {
-  let a = seed;
-  return () => {
-    a = (a + 0x6d2b79f5) | 0;
-    let t = Math.imul(a ^ (a >>> 15), 1 | a);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { ok, rng, utf8 } from "./dfa.test-support.js";
 
 /** An independent backtracking glob matcher over code points: the reference for the DFA. */
 function refGlob(glob: string, input: string): boolean {

@@ -2,26 +2,9 @@ import { RE2JS } from "@bufbuild/re2";
 import { describe, expect, it } from "vitest";
 import { dfaByteSize, runDfa, validateDfa, type Dfa } from "./dfa.js";
 import { compileRegex } from "./regex.js";
+import { ok, rng, utf8 } from "./dfa.test-support.js";
 
-const utf8 = (s: string): Uint8Array => new TextEncoder().encode(s);
-
-function compiled(pattern: string, options?: { maxStates?: number }): Dfa {
-  const r = compileRegex(pattern, options);
-  if (!r.ok) throw new Error(r.error);
-  expect(validateDfa(r.dfa)).toBeNull();
-  return r.dfa;
-}
-
-/** Deterministic PRNG (mulberry32) so failures reproduce. */
-function rng(seed: number): () => number {
-  let a = seed;
-  return () => {
-    a = (a + 0x6d2b79f5) | 0;
-    let t = Math.imul(a ^ (a >>> 15), 1 | a);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+const compiled = (pattern: string, options?: { maxStates?: number }): Dfa => ok(compileRegex(pattern, options));
 
 /**
  * A generated pattern: its RE2 text, an equivalent JavaScript `u`-mode pattern (null where

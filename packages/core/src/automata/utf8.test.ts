@@ -1,19 +1,9 @@
 import { describe, expect, it } from "vitest";
 import { encodeRune, normalizeRanges, utf8Sequences, type ByteRange } from "./utf8.js";
+import { rng } from "./dfa.test-support.js";
 
 const matches = (seqs: ByteRange[][], bytes: readonly number[]): boolean =>
   seqs.some((seq) => seq.length === bytes.length && seq.every((r, i) => (bytes[i] ?? -1) >= r.lo && (bytes[i] ?? -1) <= r.hi));
-
-/** Deterministic PRNG (mulberry32) so failures reproduce. */
-function rng(seed: number): () => number {
-  let a = seed;
-  return () => {
-    a = (a + 0x6d2b79f5) | 0;
-    let t = Math.imul(a ^ (a >>> 15), 1 | a);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 describe("encodeRune", () => {
   it("agrees with TextEncoder on every encoding length", () => {
