@@ -49,33 +49,18 @@ const MAX_INDEX_KEYS = 8;
  */
 export function compilePolicy(doc: PolicyDoc): { policy?: CompiledPolicy; errors: (PolicyIssue & { offset?: number })[] } {
   const errors: (PolicyIssue & { offset?: number })[] = [];
-  const slots: FieldPath[] = [];
-  const slotIndex = new Map<string, number>();
-  const consts: ConstValue[] = [];
-  const constIndex = new Map<string, number>();
-  const dfas: Dfa[] = [];
-  const dfaIndex = new Map<string, number>();
+  const slots = new Interned<FieldPath>();
+  const consts = new Interned<ConstValue>();
+  const dfas = new Interned<Dfa>();
 
   const automaton = (key: string, build: () => { ok: true; dfa: Dfa } | { ok: false; error: string }): number | string => {
-    const known = dfaIndex.get(key);
+    const known = dfas.get(key);
     if (known !== undefined) return known;
     const r = build();
-    if (!r.ok) return r.error;
-    dfas.push(r.dfa);
-    dfaIndex.set(key, dfas.length - 1);
-    return dfas.length - 1;
+    return r.ok ? dfas.add(key, r.dfa) : r.error;
   };
   const contextFor = (sets: Record<string, string[]>, setPrefix: string): ExprContext => ({
-    slot(path) {
-      const key = pathKey(path);
-      let s = slotIndex.get(key);
-      if (s === undefined) {
-        s = slots.length;
-        slots.push(path);
-        slotIndex.set(key, s);
-      }
-      return s;
-    },
+    slot: (path) => slots.intern(pathKey(path), () => path),
     regex: (p) => automaton(`re:${p}`, () => compileRegex(p)),
     glob: (p) => automaton(`glob:${p}`, () => compileGlob(p)),
     // Literal lists are exact strings: escape what compileSet would read as glob syntax.
@@ -95,16 +80,7 @@ export function compilePolicy(doc: PolicyDoc): { policy?: CompiledPolicy; errors
     },
   });
 
-  const code = new CodeWriter((v) => {
-    const key = JSON.stringify(v);
-    let i = constIndex.get(key);
-    if (i === undefined) {
-      i = consts.length;
-      consts.push(v);
-      constIndex.set(key, i);
-    }
-    return i;
-  });
+  const code = new CodeWriter((v) => consts.intern(JSON.stringify(v), () => v));
 
   const rules: CompiledRule[] = [];
   const layout: { effect: number; essential: boolean; whenPc: number; unlessPc?: number; key?: ReturnType<typeof ruleKey> }[] = [];
@@ -137,17 +113,17 @@ export function compilePolicy(doc: PolicyDoc): { policy?: CompiledPolicy; errors
   }
 
   if (rules.length > MAX_RULES) errors.push({ code: "too_large", path: ["rules"], message: `a policy may have at most ${MAX_RULES} rules` });
-  for (const [what, n] of [["constants", consts.length], ["fields", slots.length], ["patterns and sets", dfas.length]] as const) {
+  for (const [what, n] of [["constants", consts.items.length], ["fields", slots.items.length], ["patterns and sets", dfas.items.length]] as const) {
     if (n > MAX_U16) errors.push({ code: "too_large", path: [], message: `the policy uses ${n} ${what}; the engine holds at most ${MAX_U16}` });
   }
   if (errors.length) return { errors };
 
-  const { unindexed, keys } = buildIndex(layout, slotIndex);
+  const { unindexed, keys } = buildIndex(layout, slots);
   const program = assemble({
-    nSlots: slots.length,
+    nSlots: slots.items.length,
     rules: layout,
-    consts,
-    dfas,
+    consts: consts.items,
+    dfas: dfas.items,
     code: code.bytes(),
     maxStack: code.maxDepth,
     defaultEffect: EFFECTS.indexOf(doc.default),
@@ -155,14 +131,14 @@ export function compilePolicy(doc: PolicyDoc): { policy?: CompiledPolicy; errors
     unindexed,
     keys,
   });
-  const reads = new Set(slots.map((p) => String(p[0])));
+  const reads = new Set(slots.items.map((p) => String(p[0])));
   return {
     errors,
     policy: {
       ...(doc.name !== undefined ? { name: doc.name } : {}),
       format: 1,
       program,
-      slots,
+      slots: slots.items,
       rules,
       default: doc.default,
       mode: doc.mode ?? "enforce",
@@ -171,12 +147,12 @@ export function compilePolicy(doc: PolicyDoc): { policy?: CompiledPolicy; errors
   };
 }
 
-function buildIndex(layout: { key?: ReturnType<typeof ruleKey> }[], slotIndex: Map<string, number>) {
+function buildIndex(layout: { key?: ReturnType<typeof ruleKey> }[], slots: Interned<FieldPath>) {
   // Key fields by how many rules they index; the most selective few get a hash table each.
   const counts = new Map<string, number>();
   for (const r of layout) if (r.key) counts.set(r.key.field, (counts.get(r.key.field) ?? 0) + 1);
   const chosen = [...counts.entries()].sort((a, b) => b[1] - a[1]).slice(0, MAX_INDEX_KEYS).map(([f]) => f);
-  const keys = chosen.map((field) => ({ field, slot: slotIndex.get(pathKey([field]))!, buckets: new Map<string, number[]>() }));
+  const keys = chosen.map((field) => ({ field, slot: slots.get(pathKey([field]))!, buckets: new Map<string, number[]>() }));
   const unindexed: number[] = [];
   layout.forEach((r, i) => {
     const key = r.key && keys.find((k) => k.field === r.key!.field);
@@ -188,4 +164,24 @@ function buildIndex(layout: { key?: ReturnType<typeof ruleKey> }[], slotIndex: M
     }
   });
   return { unindexed, keys: keys.map(({ slot, buckets }) => ({ slot, buckets })) };
+}
+
+/** Gives each distinct key one index, in first-seen order: slots, constants and automata are shared. */
+class Interned<T> {
+  readonly items: T[] = [];
+  private readonly index = new Map<string, number>();
+
+  get(key: string): number | undefined {
+    return this.index.get(key);
+  }
+
+  add(key: string, item: T): number {
+    this.items.push(item);
+    this.index.set(key, this.items.length - 1);
+    return this.items.length - 1;
+  }
+
+  intern(key: string, item: () => T): number {
+    return this.get(key) ?? this.add(key, item());
+  }
 }
