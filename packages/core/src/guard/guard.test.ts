@@ -132,6 +132,9 @@ rules:
     } finally {
       Engine.prototype.decide = original;
     }
+    // Once a fresh standby has been instantiated (asynchronously), the guard decides again.
+    await new Promise((r) => setTimeout(r, 50));
+    expect(guard.check(tool("search"))).toMatchObject({ effect: "allow", rule: "search" });
   });
 
   it("decides a shell line part by part: one denied part denies the line", async () => {

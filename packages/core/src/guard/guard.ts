@@ -69,6 +69,12 @@ export async function createGuard(options: GuardOptions): Promise<Guard> {
       if (e instanceof InvalidAction) return refusal("invalid_action", e.message);
       return refusal("invalid_action", `the action could not be read: ${describe(e)}`);
     }
+    if (!engine && spare) {
+      // The standby that was being prepared when the last instance trapped is ready now.
+      engine = spare;
+      spare = undefined;
+      refill();
+    }
     if (!engine) return refusal("engine_fault", "the engine is restarting after a fault");
     let raw;
     try {
@@ -84,7 +90,11 @@ export async function createGuard(options: GuardOptions): Promise<Guard> {
       }
       return refusal("invalid_action", `the action could not be read: ${describe(e)}`);
     }
-    return toDecision(policy, reasons, raw);
+    try {
+      return toDecision(policy, reasons, raw);
+    } catch (e) {
+      return refusal("engine_fault", `the engine's result could not be read: ${describe(e)}`);
+    }
   };
 
   return { policy, check };
