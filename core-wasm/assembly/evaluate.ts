@@ -2,20 +2,18 @@
 // semantics and the fixed precedence kill > deny > ask > flag > allow (DESIGN §4), then `default`.
 
 import {
-  nRules, rulesBase, indexBase, defaultEffect, shadowMode, RULE_BYTES, KEY_BYTES, BUCKET_BYTES, MAX_KEYS,
+  nRules, rulesBase, indexBase, defaultEffect, RULE_BYTES, KEY_BYTES, BUCKET_BYTES, MAX_KEYS,
   VALUE_BYTES, TAG_STR,
 } from "./program";
 import { run, slotsBase, R_TRUE, R_ERROR } from "./vm";
+import { recordMatch, clearMatched } from "./matched";
 
-const EFFECT_ASK: i32 = 2;
-const CODE_DEFAULT: i32 = 0;
+export const EFFECT_ASK: i32 = 2;
+export const CODE_DEFAULT: i32 = 0;
 const CODE_RULE: i32 = 1;
 const CODE_EVAL_ERROR: i32 = 2;
 const NO_LIST: u32 = 0xffffffff;
 
-export let matchedBase: usize = 0;
-export let matchedCount: i32 = 0;
-export function setMatched(p: usize): void { matchedBase = p; }
 
 // The best decision of the current part, over all rules and over the essential pack alone.
 let bestEffect: i32 = -1;
@@ -26,14 +24,14 @@ let essRule: i32 = -1;
 let essCode: i32 = 0;
 
 // The accumulated decision over the parts of one action: each part is decided on its own (its own
-// default included) and the most restrictive part wins; `enf*` tracks the enforced parts alone, which in
-// shadow mode are the essential pack's blocks.
-let accEffect: i32 = -1;
-let accRule: i32 = -1;
-let accCode: i32 = 0;
-let enfEffect: i32 = -1;
-let enfRule: i32 = -1;
-let enfCode: i32 = 0;
+// default included) and the most restrictive part wins; `essAcc*` tracks the essential pack's blocking
+// decisions alone, which enforce even in shadow mode.
+export let accEffect: i32 = -1;
+export let accRule: i32 = -1;
+export let accCode: i32 = 0;
+export let essAccEffect: i32 = -1;
+export let essAccRule: i32 = -1;
+export let essAccCode: i32 = 0;
 
 // Cursors of the candidate lists: [0] unindexed, [1..] one per index key whose bucket matched.
 const listPtr = new StaticArray<usize>(MAX_KEYS + 1);
@@ -111,17 +109,16 @@ function evaluateRule(r: i32): void {
       byError = true;
     }
   }
-  store<u32>(matchedBase + (<usize>matchedCount << 2), <u32>r | (byError ? 0x80000000 : 0));
-  matchedCount++;
+  recordMatch(0, r, byError);
   consider(r, effect, (flags & 1) != 0, byError);
 }
 
-/** Decides the action in the field slots. See FORMAT.md, "Results", for the packed return value. */
-export function evaluate(accumulate: i32): i32 {
+/** Evaluates the rules on the part in the field slots, folding the result into the action's. */
+export function evaluateRules(accumulate: i32): void {
   if (accumulate == 0) {
     accEffect = -1; accRule = -1; accCode = 0;
-    enfEffect = -1; enfRule = -1; enfCode = 0;
-    matchedCount = 0;
+    essAccEffect = -1; essAccRule = -1; essAccCode = 0;
+    clearMatched();
   }
   bestEffect = -1; bestRule = -1; bestCode = 0;
   essEffect = -1; essRule = -1; essCode = 0;
@@ -146,11 +143,11 @@ export function evaluate(accumulate: i32): i32 {
     unchecked(listPos[pick] = unchecked(listPos[pick]) + 1);
     if (<i32>min < nRules) evaluateRule(<i32>min);
   }
-  return packResult();
+  accumulatePart();
 }
 
-function packResult(): i32 {
-  // This part's own decision.
+/** Folds this part's rule decision into the action's (each part with its own default). */
+function accumulatePart(): void {
   let effect = bestEffect;
   let rule = bestRule;
   let code = bestCode;
@@ -161,14 +158,8 @@ function packResult(): i32 {
   if (effect > accEffect) {
     accEffect = effect; accRule = rule; accCode = code;
   }
-  if (shadowMode) {
-    // The essential pack cannot be weakened, not even by shadow mode: its blocking rules still enforce.
-    if (essEffect >= EFFECT_ASK && essEffect > enfEffect) {
-      enfEffect = essEffect; enfRule = essRule; enfCode = essCode;
-    }
-  } else if (effect > enfEffect) {
-    enfEffect = effect; enfRule = rule; enfCode = code;
+  // The essential pack cannot be weakened, not even by shadow mode: its blocking rules still enforce.
+  if (essEffect >= EFFECT_ASK && essEffect > essAccEffect) {
+    essAccEffect = essEffect; essAccRule = essRule; essAccCode = essCode;
   }
-  if (enfEffect >= 0) return enfEffect | (enfCode << 4) | (1 << 8) | ((enfRule + 1) << 16);
-  return accEffect | (accCode << 4) | ((accRule + 1) << 16);
 }

@@ -1,7 +1,7 @@
 // The loaded program: header fields and absolute addresses of its tables (see FORMAT.md).
 
 export const MAGIC: u32 = 0x31505754;
-export const VERSION: u32 = 1;
+export const VERSION: u32 = 2;
 
 export const HEADER_BYTES: usize = 64;
 export const RULE_BYTES: usize = 16;
@@ -35,6 +35,7 @@ export let dfasBase: usize = 0;
 export let codeBase: usize = 0;
 export let indexBase: usize = 0;
 export let maxStack: i32 = 0;
+export let trajOffset: u32 = 0;
 
 // Load status codes, mirrored in packages/core/src/engine/abi.ts.
 export const LOAD_OK: i32 = 0;
@@ -80,6 +81,8 @@ export function loadProgram(base: usize, length: u32): i32 {
   codeBase = base + codeOff;
   indexBase = base + iOff;
   maxStack = <i32>load<u32>(base, 52);
+  trajOffset = load<u32>(base, 60);
+  if (trajOffset < <u32>HEADER_BYTES || trajOffset + 64 > length) return LOAD_BAD_OFFSET;
 
   for (let i: i32 = 0; i < nConsts; i++) relocateValue(constsBase + <usize>i * VALUE_BYTES, base);
   for (let i: i32 = 0; i < nDfas; i++) {

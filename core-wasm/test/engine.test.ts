@@ -18,9 +18,14 @@ interface Exports {
   reserve(n: number): number;
   install(p: number, n: number): number;
   slotsPtr(): number;
+  inputPtr(): number;
   matchedPtr(): number;
   matchedCount(): number;
-  evaluate(acc: number): number;
+  part(first: number): void;
+  finish(): number;
+  ensureSessions(n: number): void;
+  ensureAgents(n: number): void;
+  resetSessionAt(i: number): void;
 }
 
 const ALLOW = 0, FLAG = 1, ASK = 2, DENY = 3, KILL = 4;
@@ -41,6 +46,10 @@ function engine(parts: Partial<ProgramParts> & { code: Uint8Array; rules: Progra
   const at = x.reserve(program.length);
   new Uint8Array(x.memory.buffer, at, program.length).set(program);
   const status = x.install(at, program.length);
+  if (status === 0) {
+    x.ensureSessions(1);
+    x.ensureAgents(1);
+  }
   const enc = new TextEncoder();
   let strings = x.reserve(1 << 16);
   const setSlots = (vals: Val[]) => {
@@ -65,14 +74,24 @@ function engine(parts: Partial<ProgramParts> & { code: Uint8Array; rules: Progra
     };
     vals.forEach((v, i) => write(x.slotsPtr() + i * 16, v));
   };
-  const decide = (vals: Val[], acc = 0) => {
-    setSlots(vals);
-    const r = x.evaluate(acc);
+  /** Decides one action given as parts (each a list of slot values), in session 0 at time 0. */
+  const decideParts = (parts: Val[][]) => {
+    // Each decision in a fresh session: these tests pin per-action semantics (a kill would mark it).
+    x.resetSessionAt(0);
+    parts.forEach((vals, i) => {
+      setSlots(vals);
+      x.part(i === 0 ? 1 : 0);
+    });
+    const inputs = new DataView(x.memory.buffer, x.inputPtr(), 48);
+    inputs.setInt32(16, -1, true);
+    inputs.setInt32(20, -1, true);
+    const r = x.finish();
     const dv = new DataView(x.memory.buffer);
     const matched = Array.from({ length: x.matchedCount() }, (_, i) => dv.getUint32(x.matchedPtr() + i * 4, true));
     return { effect: r & 0xf, code: (r >> 4) & 0xf, enforced: (r >> 8) & 1, rule: (r >>> 16) - 1, matched };
   };
-  return { status, decide, x };
+  const decide = (vals: Val[]) => decideParts([vals]);
+  return { status, decide, decideParts, x };
 }
 
 /** One rule per condition, each `LOAD slot0 ... RET`. */
@@ -216,15 +235,12 @@ describe("rules", () => {
   });
   it("accumulate over the parts of one action: the most restrictive part wins", () => {
     const e = rules([ALLOW, DENY]);
-    e.decide([true, false], 0);
-    const r = e.decide([false, true], 1);
-    expect(r).toMatchObject({ effect: DENY, rule: 1, matched: [0, 1] });
-    expect(e.decide([true, false], 0)).toMatchObject({ effect: ALLOW, matched: [0] });
+    expect(e.decideParts([[true, false], [false, true]])).toMatchObject({ effect: DENY, rule: 1, matched: [0, 1] });
+    expect(e.decide([true, false])).toMatchObject({ effect: ALLOW, matched: [0] });
   });
   it("apply the default to each part on its own: an allowed part cannot cover an unmatched one", () => {
     const e = rules([ALLOW]);
-    e.decide([true], 0);
-    expect(e.decide([false], 1)).toMatchObject({ effect: DENY, rule: -1, code: 0, matched: [0] });
+    expect(e.decideParts([[true], [false]])).toMatchObject({ effect: DENY, rule: -1, code: 0, matched: [0] });
   });
   it("in shadow mode mark the decision unenforced, but keep the essential pack's blocks", () => {
     const c = new Code();

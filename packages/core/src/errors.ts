@@ -60,3 +60,15 @@ export class TraceError extends TrailguardError {
     this.line = line;
   }
 }
+
+/**
+ * Session state that cannot be imported: not trailguard's format, or exported under another policy.
+ *
+ * @example
+ * try { guard.importSession("s1", bytes); } catch (e) { if (e instanceof SessionStateError) startFresh(); }
+ */
+export class SessionStateError extends TrailguardError {
+  constructor(message: string) {
+    super("session_state_mismatch", message);
+  }
+}

@@ -1,4 +1,4 @@
-import { createGuard, loadPolicy, parseTrace, TraceError, type Action, type TraceEvent } from "@trailguard/core";
+import { createGuard, loadPolicy, parseTrace, replayTrace, TraceError, type Action, type TraceEvent } from "@trailguard/core";
 import type { Io } from "../io.js";
 import { readOrFail } from "./read.js";
 
@@ -48,21 +48,11 @@ export async function check(args: string[], io: Io): Promise<number> {
     throw e;
   }
   const guard = await createGuard({ policy });
-  let index = 0;
-  const indexed = opts["--action"] ? events.map((e) => ({ e, i: 0 })) : withLineIndex(events);
-  for (const { e, i } of indexed) {
-    index = i;
-    if (e.type !== "action") continue;
-    const { type: _t, ...action } = e;
-    const d = guard.check(action as Action);
-    io.out(JSON.stringify({ i: index, session: (action as Action).session ?? null, effect: d.effect, rule: d.rule ?? null, code: d.code }));
+  // `i` is the event's 0-based position in the trace (blank lines are not events).
+  for (const { index, session, decision: d } of await replayTrace(guard, events)) {
+    io.out(JSON.stringify({ i: index, session, effect: d.effect, rule: d.rule ?? null, code: d.code }));
   }
   return 0;
-}
-
-// `i` is the event's 0-based position in the trace (blank lines are not events).
-function withLineIndex(events: TraceEvent[]) {
-  return events.map((e, i) => ({ e, i }));
 }
 
 /** Parses `--flag value` pairs; returns an error message for anything else. */

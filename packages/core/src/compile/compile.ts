@@ -10,6 +10,7 @@ import { CodeWriter, MAX_U16 } from "./codegen.js";
 import { ruleKey } from "./index-rules.js";
 import { assemble } from "./program.js";
 import { pathKey, type FieldPath } from "./fields.js";
+import { compileTrajectory, type TrajectoryInfo } from "./trajectory.js";
 
 /** A rule as the host knows it: enough to name it in a decision. */
 export interface CompiledRule {
@@ -33,6 +34,8 @@ export interface CompiledPolicy {
   readonly mode: "enforce" | "shadow";
   /** Top-level action fields the policy reads; the host canonicalises only what is read. */
   readonly reads: ReadonlySet<string>;
+  /** Sequences, limits, sinks and control sinks by engine index, labels and origins. */
+  readonly trajectory: TrajectoryInfo;
 }
 
 // The engine's rule lists are u16 (core-wasm/FORMAT.md), and a policy past this is a generator bug.
@@ -112,6 +115,17 @@ export function compilePolicy(doc: PolicyDoc): { policy?: CompiledPolicy; errors
     });
   }
 
+  // Trajectory conditions read the policy's own sets, as its rules do.
+  const userCtx = contextFor(doc.sets ?? {}, "");
+  const cond = (text: string, path: (string | number)[]): number | undefined => {
+    const r = compileExpr(text, userCtx);
+    if ("ir" in r) return code.emitCondition(r.ir);
+    for (const issue of r.issues) errors.push({ code: issue.code, message: issue.message, path, offset: issue.offset });
+    return undefined;
+  };
+  const trajectory = compileTrajectory(doc, cond, userCtx.slot);
+  for (const e of trajectory.errors) errors.push(e);
+
   if (rules.length > MAX_RULES) errors.push({ code: "too_large", path: ["rules"], message: `a policy may have at most ${MAX_RULES} rules` });
   for (const [what, n] of [["constants", consts.items.length], ["fields", slots.items.length], ["patterns and sets", dfas.items.length]] as const) {
     if (n > MAX_U16) errors.push({ code: "too_large", path: [], message: `the policy uses ${n} ${what}; the engine holds at most ${MAX_U16}` });
@@ -130,6 +144,7 @@ export function compilePolicy(doc: PolicyDoc): { policy?: CompiledPolicy; errors
     shadow: doc.mode === "shadow",
     unindexed,
     keys,
+    trajectory: trajectory.parts,
   });
   const reads = new Set(slots.items.map((p) => String(p[0])));
   return {
@@ -143,6 +158,7 @@ export function compilePolicy(doc: PolicyDoc): { policy?: CompiledPolicy; errors
       default: doc.default,
       mode: doc.mode ?? "enforce",
       reads,
+      trajectory: trajectory.info,
     },
   };
 }

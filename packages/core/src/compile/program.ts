@@ -4,9 +4,10 @@
 import type { Dfa } from "../automata/index.js";
 import type { ConstValue } from "./expr.js";
 import { fnv1a } from "./index-rules.js";
+import { SESSION_HEAD_BYTES, type TrajectoryParts } from "./trajectory.js";
 
 export const MAGIC = 0x31505754;
-export const FORMAT_VERSION = 1;
+export const FORMAT_VERSION = 2;
 const HEADER = 64;
 const VALUE = 16;
 const TAG = { null: 1, bool: 2, number: 3, string: 4, list: 5 } as const;
@@ -24,7 +25,14 @@ export interface ProgramParts {
   shadow: boolean;
   unindexed: number[];
   keys: { slot: number; buckets: Map<string, number[]> }[];
+  /** Sequences, limits, flows, origins; absent: none, and only the session head in each record. */
+  trajectory?: TrajectoryParts;
 }
+
+const NO_TRAJECTORY: TrajectoryParts = {
+  recordBytes: SESSION_HEAD_BYTES, agentRecordBytes: 0, globalRecordBytes: 0, originTop: 0,
+  sequences: [], limits: [], sources: [], sinks: [], control: [], originSources: [],
+};
 
 class Writer {
   buf = new Uint8Array(4096);
@@ -97,11 +105,12 @@ export function assemble(p: ProgramParts): Uint8Array {
   });
   const codeOff = w.bytes(p.code);
   const indexOff = writeIndex(w, p);
+  const trajOff = writeTrajectory(w, p.trajectory ?? NO_TRAJECTORY);
 
   w.align(8);
   const total = w.length;
   const h = [MAGIC, FORMAT_VERSION, p.nSlots, p.rules.length, p.consts.length, p.dfas.length, p.defaultEffect, p.shadow ? 1 : 0,
-    rulesOff, constsOff, dfasOff, codeOff, indexOff, p.maxStack, total, 0];
+    rulesOff, constsOff, dfasOff, codeOff, indexOff, p.maxStack, total, trajOff];
   h.forEach((v, i) => w.u32(i * 4, v));
   return w.buf.slice(0, total);
 }
@@ -163,4 +172,62 @@ function writeIndex(w: Writer, p: ProgramParts): number {
     w.u32(ka + 8, n);
   });
   return at;
+}
+
+function writeTrajectory(w: Writer, t: TrajectoryParts): number {
+  const base = w.reserve(64);
+  const rel = (at: number) => at - base;
+  const lo = (m: bigint) => Number(m & 0xffffffffn);
+  const hi = (m: bigint) => Number((m >> 32n) & 0xffffffffn);
+  const table = (n: number, size: number, fill: (at: number, i: number) => void) => {
+    const at = w.reserve(n * size);
+    for (let i = 0; i < n; i++) fill(at + i * size, i);
+    return rel(at);
+  };
+  const seqOff = table(t.sequences.length, 24, (at, i) => {
+    const q = t.sequences[i]!;
+    const steps = w.reserve(q.stepPcs.length * 4);
+    q.stepPcs.forEach((pc, j) => w.u32(steps + j * 4, pc));
+    w.buf[at] = q.effect;
+    w.view.setUint16(at + 2, q.stepPcs.length, true);
+    w.u32(at + 4, q.within);
+    w.view.setFloat64(at + 8, q.withinMs, true);
+    w.u32(at + 16, rel(steps));
+    w.u32(at + 20, q.stateOff);
+  });
+  const limitsOff = table(t.limits.length, 32, (at, i) => {
+    const l = t.limits[i]!;
+    w.buf[at] = l.kind;
+    w.buf[at + 1] = l.scope;
+    w.buf[at + 2] = l.effect;
+    w.buf[at + 3] = l.whenPc !== undefined ? 1 : 0;
+    w.u32(at + 4, l.whenPc ?? 0);
+    w.view.setFloat64(at + 8, l.max, true);
+    w.view.setFloat64(at + 16, l.perMs, true);
+    w.view.setUint16(at + 24, l.sumSlot, true);
+    w.u32(at + 28, l.stateOff);
+  });
+  const sourcesOff = table(t.sources.length, 16, (at, i) => {
+    const s = t.sources[i]!;
+    w.u32(at, s.whenPc); w.u32(at + 4, lo(s.mask)); w.u32(at + 8, hi(s.mask));
+  });
+  const sinksOff = table(t.sinks.length, 16, (at, i) => {
+    const s = t.sinks[i]!;
+    w.u32(at, s.whenPc); w.u32(at + 4, lo(s.mask)); w.u32(at + 8, hi(s.mask));
+    w.buf[at + 12] = s.scope;
+    w.buf[at + 13] = s.effect;
+  });
+  const controlOff = table(t.control.length, 16, (at, i) => {
+    const c = t.control[i]!;
+    w.u32(at, c.whenPc); w.view.setInt32(at + 4, c.minOrigin, true);
+    w.buf[at + 8] = c.effect;
+  });
+  const originOff = table(t.originSources.length, 8, (at, i) => {
+    const o = t.originSources[i]!;
+    w.u32(at, o.whenPc); w.view.setInt32(at + 4, o.origin, true);
+  });
+  const head = [t.recordBytes, t.agentRecordBytes, t.globalRecordBytes, t.originTop, t.sequences.length, seqOff, t.limits.length, limitsOff,
+    t.sources.length, sourcesOff, t.sinks.length, sinksOff, t.control.length, controlOff, t.originSources.length, originOff];
+  head.forEach((v, i) => w.u32(base + i * 4, v));
+  return base;
 }

@@ -6,9 +6,23 @@ export interface EngineExports {
   reserve(size: number): number;
   install(ptr: number, length: number): number;
   slotsPtr(): number;
+  inputPtr(): number;
+  outputPtr(): number;
   matchedPtr(): number;
   matchedCount(): number;
-  evaluate(accumulate: number): number;
+  part(first: number): void;
+  finish(): number;
+  ensureSessions(n: number): void;
+  ensureAgents(n: number): void;
+  sessionRecord(i: number): number;
+  agentRecordPtr(i: number): number;
+  globalPtr(): number;
+  resetSessionAt(i: number): void;
+  sessionBytes(): number;
+  agentBytes(): number;
+  globalBytes(): number;
+  observe(i: number, origin: number): void;
+  instruct(i: number, origin: number): void;
 }
 
 export const TAG = { absent: 0, null: 1, bool: 2, number: 3, string: 4, list: 5, map: 6, error: 7, other: 8 } as const;
@@ -16,4 +30,7 @@ export const VALUE_BYTES = 16;
 /** Parts (shell segments, SQL statements) one action may have; the engine sizes its buffers for this. */
 export const MAX_PARTS = 64;
 export const LOAD_STATUS = ["ok", "bad magic", "bad format version", "bad length", "table outside the program", "out of memory"];
-export const CODES = ["default", "rule", "eval_error"] as const;
+/** Decision codes by the engine's number (core-wasm/assembly/decide.ts, trajectory.ts). */
+export const CODES = ["default", "rule", "eval_error", "sequence", "limit", "flow", "origin", "killed"] as const;
+/** Matched-entry kinds: which table the entry's index points into. */
+export const KINDS = ["rule", "sequence", "limit", "sink", "control"] as const;

@@ -12,10 +12,25 @@ export interface RawResult {
   effect: number;
   code: number;
   enforced: boolean;
-  /** Deciding rule index, or -1 for the default. */
-  rule: number;
-  /** Matched rule indices in evaluation order, each with whether it matched through an evaluation error. */
-  matched: { rule: number; error: boolean }[];
+  /** Index of the deciding entry in the table its code names (rules, sequences, …), or -1. */
+  index: number;
+  /** Every rule, sequence, limit, sink and control sink that matched, with whether it matched by error. */
+  matched: { kind: number; index: number; error: boolean }[];
+}
+
+/** What the engine needs besides the fields: time, state slots, and the host's taint and origin facts. */
+export interface DecideInputs {
+  now: number;
+  session: number;
+  agent: number;
+  /** Labels carried by the action's own data (value taint and declared `labels`). */
+  valueLabels: bigint;
+  /** Origin the action is lifted to by a trusted instruction naming it, or -1. */
+  lift: number;
+  /** Origin the adapter or trace set on the action, or -1. */
+  explicit: number;
+  /** Hash of the canonical action, for `repeat` limits. */
+  repeatKey: number;
 }
 
 /** An action's fields, one part at a time: a canonical action object per part. */
@@ -81,25 +96,95 @@ export class Engine {
 
   /**
    * Decides an action given as one or more parts (the segments of a shell line, the statements of a SQL
-   * batch): the engine accumulates, so the most restrictive part decides. Throws on an engine trap or an
-   * oversized input; the guard turns both into a deny.
+   * batch): each part is evaluated, then the engine decides against the session's state and commits it
+   * when the action runs. Throws on an engine trap or an oversized input; the guard denies on both.
    */
-  decide(parts: readonly PartFields[]): RawResult {
+  decide(parts: readonly PartFields[], inputs: DecideInputs): RawResult {
     if (parts.length === 0 || parts.length > MAX_PARTS) throw new RangeError(`an action has 1 to ${MAX_PARTS} parts`);
-    let packed = 0;
+    const x = this.x;
     for (let p = 0; p < parts.length; p++) {
       this.writeSlots(parts[p]!);
-      packed = this.x.evaluate(p === 0 ? 0 : 1);
+      x.part(p === 0 ? 1 : 0);
     }
-    const n = this.x.matchedCount();
-    const base = this.x.matchedPtr();
-    const view = new DataView(this.x.memory.buffer);
+    if (this.u8.buffer !== x.memory.buffer) this.refreshViews();
+    const dv = this.dv;
+    const at = x.inputPtr();
+    dv.setFloat64(at, inputs.now, true);
+    dv.setUint32(at + 8, Number(inputs.valueLabels & 0xffffffffn), true);
+    dv.setUint32(at + 12, Number((inputs.valueLabels >> 32n) & 0xffffffffn), true);
+    dv.setInt32(at + 16, inputs.lift, true);
+    dv.setInt32(at + 20, inputs.explicit, true);
+    dv.setFloat64(at + 24, inputs.repeatKey, true);
+    dv.setInt32(at + 32, inputs.session, true);
+    dv.setInt32(at + 36, inputs.agent, true);
+    const packed = x.finish();
+    const n = x.matchedCount();
+    const base = x.matchedPtr();
+    const view = new DataView(x.memory.buffer);
     const matched: RawResult["matched"] = [];
     for (let i = 0; i < n; i++) {
       const v = view.getUint32(base + i * 4, true);
-      matched.push({ rule: v & 0x7fffffff, error: (v & 0x80000000) !== 0 });
+      matched.push({ kind: (v >>> 24) & 0x7f, index: v & 0xffffff, error: (v & 0x80000000) !== 0 });
     }
-    return { effect: packed & 0xf, code: (packed >> 4) & 0xf, enforced: ((packed >> 8) & 1) === 1, rule: (packed >>> 16) - 1, matched };
+    return { effect: packed & 0xf, code: (packed >> 4) & 0xf, enforced: ((packed >> 8) & 1) === 1, index: (packed >>> 16) - 1, matched };
+  }
+
+  /** Labels the last decided action's output carries (its flow sources), if it ran; else 0. */
+  outputLabels(): bigint {
+    const dv = new DataView(this.x.memory.buffer);
+    const at = this.x.outputPtr();
+    if (dv.getUint32(at + 8, true) === 0) return 0n;
+    return BigInt(dv.getUint32(at, true)) | (BigInt(dv.getUint32(at + 4, true)) << 32n);
+  }
+
+  /** Makes room for session slots `0..n-1` (new ones fresh) and agent slots `0..agents-1`. */
+  ensure(sessions: number, agents: number): void {
+    this.x.ensureSessions(sessions);
+    this.x.ensureAgents(agents);
+    this.refreshViews();
+  }
+
+  /** The session's taint, as the engine holds it. */
+  sessionLabels(slot: number): bigint {
+    const dv = new DataView(this.x.memory.buffer);
+    const rec = this.x.sessionRecord(slot);
+    return BigInt(dv.getUint32(rec + 8, true)) | (BigInt(dv.getUint32(rec + 12, true)) << 32n);
+  }
+
+  resetSession(slot: number): void {
+    this.x.resetSessionAt(slot);
+  }
+
+  /** A copy of the session's state record. */
+  exportRecord(slot: number): Uint8Array {
+    return new Uint8Array(this.x.memory.buffer, this.x.sessionRecord(slot), this.x.sessionBytes()).slice();
+  }
+
+  /** Overwrites the session's state record; the caller checks that it came from the same policy. */
+  importRecord(slot: number, bytes: Uint8Array): void {
+    new Uint8Array(this.x.memory.buffer, this.x.sessionRecord(slot), bytes.length).set(bytes);
+  }
+
+  observe(slot: number, origin: number): void {
+    this.x.observe(slot, origin);
+  }
+
+  instruct(slot: number, origin: number): void {
+    this.x.instruct(slot, origin);
+  }
+
+  /**
+   * Copies every session, agent and global record of `from` (an instance that trapped; its records are
+   * intact because state is only written after a decision completes) into this one.
+   */
+  transplant(from: Engine, sessions: number, agents: number): void {
+    this.ensure(sessions, agents);
+    const copy = (src: number, dst: number, n: number) => {
+      if (n > 0) new Uint8Array(this.x.memory.buffer, dst, n).set(new Uint8Array(from.x.memory.buffer, src, n));
+    };
+    if (sessions > 0) copy(from.x.sessionRecord(0), this.x.sessionRecord(0), sessions * this.x.sessionBytes());
+    if (agents > 0 && this.x.agentBytes() > 0) copy(from.x.agentRecordPtr(0), this.x.agentRecordPtr(0), agents * this.x.agentBytes());
+    copy(from.x.globalPtr(), this.x.globalPtr(), this.x.globalBytes());
   }
 
   private growStrings(cap: number): void {

@@ -1,4 +1,8 @@
 import type { Effect } from "../policy/types.js";
+import type { CompiledPolicy } from "../compile/compile.js";
+import type { RawResult } from "../engine/host.js";
+import { CODES } from "../engine/abi.js";
+import { EFFECTS } from "../policy/types.js";
 
 /**
  * The guard's answer for one action (DESIGN §5).
@@ -9,16 +13,18 @@ import type { Effect } from "../policy/types.js";
  */
 export interface Decision {
   effect: Effect;
-  /** Id of the deciding rule; absent when `default` decided or the guard denied before any rule ran. */
+  /** Id of the deciding rule, sequence, limit or sink; absent when `default` decided or the guard refused. */
   rule?: string;
   /**
    * Stable reason code: `rule`, `default`, `eval_error` (the deciding rule matched because its condition
-   * could not be evaluated), `invalid_action`, `input_too_large`, `engine_fault`.
+   * could not be evaluated), `sequence`, `limit`, `flow`, `origin`, `killed`, `invalid_action`,
+   * `input_too_large`, `engine_fault`.
    */
   code: string;
   reason?: string;
-  /** Every rule that matched, in policy order (essential pack first). */
+  /** Every rule, sequence, limit and sink that matched, in policy order (essential pack first). */
   matched: string[];
+  /** Labels carried by the action's own data (value taint and declared labels). */
   labels?: string[];
   /** `mode: shadow`: the effect is what the policy decided, but it is not enforced. */
   shadow?: boolean;
@@ -37,4 +43,48 @@ export function permits(d: Decision): boolean {
 /** A deny the guard makes without consulting the rules (bad input, engine fault). */
 export function refusal(code: string, reason: string): Decision {
   return { effect: "deny", code, reason, matched: [] };
+}
+
+const DEFAULT_REASON = "no rule matched; the policy's default applies";
+const KILLED_REASON = "an earlier action of this session was killed; every later action is denied until the session is reset";
+
+/** Names the engine's result: effect, code, deciding id, reason, matched ids. */
+export function toDecision(policy: CompiledPolicy, reasons: readonly string[], raw: RawResult): Decision {
+  const t = policy.trajectory;
+  const tables: readonly (readonly { id: string; reason?: string }[])[] = [policy.rules, t.sequences, t.limits, t.sinks, t.controlSinks];
+  // Matched entries come per part and per kind; list each once, rules first, in policy order.
+  const seen = new Set<number>();
+  const order: number[] = [];
+  for (const m of raw.matched) {
+    const key = m.kind * 0x1000000 + m.index;
+    if (!seen.has(key)) {
+      seen.add(key);
+      order.push(key);
+    }
+  }
+  if (order.length > 1) order.sort((a, b) => a - b);
+  const code = CODES[raw.code] ?? "engine_fault";
+  const d: Decision = {
+    effect: EFFECTS[raw.effect] ?? "deny",
+    code,
+    matched: order.map((k) => tables[Math.floor(k / 0x1000000)]?.[k % 0x1000000]?.id ?? `#${k}`),
+  };
+  const table = code === "rule" || code === "eval_error" ? 0 : code === "sequence" ? 1 : code === "limit" ? 2 : code === "flow" ? 3 : code === "origin" ? 4 : -1;
+  const entry = table >= 0 && raw.index >= 0 ? tables[table]?.[raw.index] : undefined;
+  if (entry) d.rule = entry.id;
+  if (code === "killed") d.reason = KILLED_REASON;
+  else if (!entry) d.reason = DEFAULT_REASON;
+  else if (table === 0) d.reason = reasons[raw.index];
+  else d.reason = entry.reason ?? `${KIND_NAMES[table]} \`${entry.id}\` matched`;
+  if (raw.code === 2 && entry) d.reason = `${d.reason} (its condition could not be evaluated, which never permits more)`;
+  if (!raw.enforced) d.shadow = true;
+  return d;
+}
+
+const KIND_NAMES: Record<number, string> = { 1: "sequence", 2: "limit", 3: "flow sink", 4: "control sink" };
+
+
+/** The names of the labels set in `mask`, in the policy's order. */
+export function labelNames(labels: readonly string[], mask: bigint): string[] {
+  return labels.filter((_, i) => (mask >> BigInt(i)) & 1n);
 }

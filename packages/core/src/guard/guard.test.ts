@@ -106,24 +106,35 @@ rules:
     expect(guard.check(tool("t", { q: "日本語", long: `${"a".repeat(100)}é` })).effect).toBe("allow");
   });
 
-  it("turns an engine trap into an engine_fault deny, then recovers with a fresh instance", async () => {
-    const guard = await createGuard({ policy: POLICY });
+  it("turns an engine trap into an engine_fault deny, carries every session's state to a fresh instance, and denies the affected session's next action", async () => {
+    const guard = await createGuard({ policy: `${POLICY}
+  - id: stop
+    when: action.tool == "self_destruct"
+    effect: kill
+` });
+    expect(guard.check({ ...tool("self_destruct"), session: "s3" }).effect).toBe("kill");
     const original = Engine.prototype.decide;
     let calls = 0;
-    Engine.prototype.decide = function (this: Engine, parts) {
+    Engine.prototype.decide = function (this: Engine, parts, inputs) {
       calls++;
       if (calls === 1) throw new WebAssembly.RuntimeError("unreachable");
-      return original.call(this, parts);
+      return original.call(this, parts, inputs);
     };
     try {
       expect(guard.check(tool("search"))).toMatchObject({ effect: "deny", code: "engine_fault" });
+      // The session whose decision trapped cannot continue unawares…
+      expect(guard.check(tool("search"))).toMatchObject({ effect: "deny", code: "engine_fault" });
+      // …other sessions go on, with their state intact (s3 stays killed)…
+      expect(guard.check({ ...tool("search"), session: "s2" })).toMatchObject({ effect: "allow", rule: "search" });
+      expect(guard.check({ ...tool("search"), session: "s3" })).toMatchObject({ effect: "deny", code: "killed" });
+      // …and the affected session resumes after its one refusal.
       expect(guard.check(tool("search"))).toMatchObject({ effect: "allow", rule: "search" });
     } finally {
       Engine.prototype.decide = original;
     }
   });
 
-  it("denies every action while no healthy instance is available after repeated traps", async () => {
+  it("denies every action while no healthy instance is available, and never lets a session silently start afresh", async () => {
     const guard = await createGuard({ policy: POLICY });
     const original = Engine.prototype.decide;
     Engine.prototype.decide = () => { throw new WebAssembly.RuntimeError("unreachable"); };
@@ -132,9 +143,12 @@ rules:
     } finally {
       Engine.prototype.decide = original;
     }
-    // Once a fresh standby has been instantiated (asynchronously), the guard decides again.
+    // A fresh standby arrives asynchronously; the state of the instance that trapped without a standby
+    // could not be carried over, so each known session is refused once before it goes on.
     await new Promise((r) => setTimeout(r, 50));
+    expect(guard.check(tool("search"))).toMatchObject({ effect: "deny", code: "engine_fault" });
     expect(guard.check(tool("search"))).toMatchObject({ effect: "allow", rule: "search" });
+    expect(guard.check({ ...tool("search"), session: "new" })).toMatchObject({ effect: "allow", rule: "search" });
   });
 
   it("decides a shell line part by part: one denied part denies the line", async () => {

@@ -1,14 +1,18 @@
 // The Guard API: one synchronous `check` per action that never throws into the host. Every fault on the
-// way to a decision (bad action, oversized input, engine trap) becomes a deny that says why.
+// way to a decision (bad action, oversized input, engine trap) becomes a deny that says why. Trajectory
+// state lives in the engine; the guard feeds it time, taint and origin facts, and carries it across
+// engine restarts.
 
-import { Engine, InputTooLarge } from "../engine/host.js";
-import { CODES } from "../engine/abi.js";
-import { EFFECTS } from "../policy/types.js";
+import canonicalize from "canonicalize";
+import { Engine, InputTooLarge, type RawResult } from "../engine/host.js";
 import { loadPolicy } from "../policy/load.js";
 import type { CompiledPolicy } from "../compile/compile.js";
-import { PolicyError } from "../errors.js";
+import { PolicyError, SessionStateError } from "../errors.js";
+import { textOf } from "../flows/fingerprint.js";
 import { canonicalParts, InvalidAction, type CanonicalOptions } from "./canonical.js";
-import { refusal, type Decision } from "./decision.js";
+import { refusal, toDecision, labelNames, type Decision } from "./decision.js";
+import { SlotTable, clearSession, type SessionState } from "./sessions.js";
+import { exportState, importState } from "./session-state.js";
 import type { Action } from "./action.js";
 
 /** Options of {@link createGuard}. */
@@ -20,6 +24,24 @@ export interface GuardOptions extends CanonicalOptions {
    * denied with `input_too_large`: a bound on time and memory that an agent cannot push.
    */
   maxInputBytes?: number;
+  /** Milliseconds since the epoch, for actions checked without `now` (default `Date.now`). */
+  clock?: () => number;
+}
+
+/** A tool's output, handed back so that flow rules can label it (DESIGN §4.3). */
+export interface ToolResult {
+  session: string;
+  tool?: string;
+  output: unknown;
+  /** The integrity level of the output (one of the policy's `origins.order`), when the adapter knows it. */
+  origin?: string;
+}
+
+/** An instruction whose origin is known, e.g. the user's own message (DESIGN §4.4). */
+export interface Instruction {
+  session: string;
+  origin: string;
+  text: string;
 }
 
 /** Decides actions against one policy. Create with {@link createGuard}. */
@@ -27,16 +49,48 @@ export interface Guard {
   /** The policy this guard enforces. */
   readonly policy: CompiledPolicy;
   /**
-   * Decides one action before it runs. Synchronous, deterministic, never throws: any fault denies.
+   * Decides one action before it runs, against the session's trajectory. Synchronous, deterministic
+   * given `now`, never throws: any fault denies.
    *
    * @example
    * const d = guard.check({ kind: "shell", session: "s1", command: "rm -rf /" });
    * // d.effect === "deny", d.rule === "essential.rm-recursive-root"
    */
-  check(action: Action): Decision;
+  check(action: Action, options?: { now?: number }): Decision;
+  /**
+   * Hands back the output of the last allowed action of a session: labelled data is remembered, so a
+   * later action that sends it on can be refused. Never throws; a failure marks the session so that its
+   * next action is denied.
+   *
+   * @example
+   * guard.recordResult({ session: "s1", tool: "db.query", output: rows });
+   */
+  recordResult(result: ToolResult): void;
+  /**
+   * Records an instruction whose origin is known. The session's origin floor becomes the instruction's;
+   * an instruction of the highest origin also lifts the floor for the actions its text names.
+   *
+   * @example
+   * guard.recordInstruction({ session: "s1", origin: "trusted_user", text: "save this to /memory/notes.md" });
+   */
+  recordInstruction(instruction: Instruction): void;
+  /**
+   * Forgets everything about a session: kill mark, labels, sequences, limits, origin floor.
+   *
+   * @example
+   * guard.resetSession("s1"); // an operator lifts a kill
+   */
+  resetSession(session: string): void;
+  /**
+   * The session's whole state as bytes, to persist it or move it to another guard with the same policy.
+   *
+   * @example
+   * const bytes = guard.exportSession("s1"); other.importSession("s1", bytes);
+   */
+  exportSession(session: string): Uint8Array;
+  /** Restores state exported by a guard with the same policy; throws `SessionStateError` otherwise. */
+  importSession(session: string, bytes: Uint8Array): void;
 }
-
-const DEFAULT_REASON = "no rule matched; the policy's default applies";
 
 /**
  * Creates a guard for a policy. Throws {@link PolicyError} (with every problem) when the policy does not
@@ -49,10 +103,18 @@ const DEFAULT_REASON = "no rule matched; the policy's default applies";
 export async function createGuard(options: GuardOptions): Promise<Guard> {
   const policy = resolvePolicy(options.policy);
   const maxInputBytes = options.maxInputBytes ?? 4 * 1024 * 1024;
+  const clock = options.clock ?? Date.now;
   const canonical: CanonicalOptions = { ...(options.cwd !== undefined ? { cwd: options.cwd } : {}), ...(options.home !== undefined ? { home: options.home } : {}) };
-  const make = () => Engine.create(policy, maxInputBytes);
-  // Reasons are fixed per rule: built once here, not per decision.
+  const traj = policy.trajectory;
   const reasons = policy.rules.map((r) => r.reason ?? `rule \`${r.id}\` matched`);
+  const hasRepeat = traj.limits.some((l) => l.repeat);
+  const hasValueSinks = traj.sinks.some((s) => s.scope === "value");
+  const top = traj.origins.length - 1;
+  const slots = new SlotTable();
+  let sessionCap = 0;
+  let agentCap = 0;
+
+  const make = () => Engine.create(policy, maxInputBytes);
   let engine: Engine | undefined = await make();
   // A standby instance, so that recovering from a trap inside the synchronous `check` needs no
   // synchronous instantiation (which browsers refuse on the main thread for modules over 4 KiB).
@@ -61,43 +123,187 @@ export async function createGuard(options: GuardOptions): Promise<Guard> {
     make().then((e) => { spare = e; }, () => { spare = undefined; });
   };
 
-  const check = (action: Action): Decision => {
+  /** The engine to use now, promoting a standby that became ready after a trap. */
+  const current = (): Engine | undefined => {
+    if (!engine && spare) {
+      engine = spare;
+      spare = undefined;
+      refill();
+      // The trapped instance's state could not be carried over: no session may silently start afresh.
+      for (const s of slots.sessions.values()) s.faulted = true;
+      sessionCap = agentCap = 0;
+    }
+    if (engine && (sessionCap < slots.sessions.size || agentCap < slots.agents.size)) {
+      sessionCap = SlotTable.capacity(slots.sessions.size);
+      agentCap = SlotTable.capacity(slots.agents.size);
+      engine.ensure(sessionCap, agentCap);
+    }
+    return engine;
+  };
+
+  const trapped = (st: SessionState, e: unknown): Decision => {
+    const old = engine!;
+    engine = spare;
+    spare = undefined;
+    refill();
+    if (engine) {
+      try {
+        // State is written only after a decision completes, so the trapped instance's records are whole.
+        engine.transplant(old, sessionCap, agentCap);
+      } catch {
+        for (const s of slots.sessions.values()) s.faulted = true;
+      }
+    }
+    st.faulted = true;
+    return refusal("engine_fault", `the engine trapped: ${describe(e)}`);
+  };
+
+  const check = (action: Action, opts?: { now?: number }): Decision => {
     let parts;
     try {
       parts = canonicalParts(action, policy.reads, canonical);
     } catch (e) {
-      if (e instanceof InvalidAction) return refusal("invalid_action", e.message);
-      return refusal("invalid_action", `the action could not be read: ${describe(e)}`);
+      return refusal("invalid_action", e instanceof InvalidAction ? e.message : `the action could not be read: ${describe(e)}`);
     }
-    if (!engine && spare) {
-      // The standby that was being prepared when the last instance trapped is ready now.
-      engine = spare;
-      spare = undefined;
-      refill();
+    const a = action as Action;
+    const { state: st } = slots.session(a.session);
+    const agentSlot = slots.agent(typeof a.agent === "string" ? a.agent : "");
+    const eng = current();
+    if (!eng) return refusal("engine_fault", "the engine is restarting after a fault");
+    if (st.faulted) {
+      st.faulted = false;
+      return refusal("engine_fault", "a fault interrupted this session's previous decision; this action is refused so the session cannot continue unawares");
     }
-    if (!engine) return refusal("engine_fault", "the engine is restarting after a fault");
-    let raw;
+    let raw: RawResult;
+    let valueLabels = 0n;
     try {
-      raw = engine.decide(parts);
+      const now = opts?.now ?? clock();
+      valueLabels = declaredLabels(a.labels);
+      if (hasValueSinks) {
+        valueLabels |= st.fingerprints.labelsOf(scanned(a));
+        // An overflowing store can no longer tell values apart: everything the session has seen counts.
+        if (st.fingerprints.saturated) valueLabels |= eng.sessionLabels(st.slot);
+      }
+      const explicit = typeof a.origin === "string" ? traj.origins.indexOf(a.origin) : -1;
+      if (typeof a.origin === "string" && explicit < 0 && traj.origins.length > 0) {
+        return refusal("invalid_action", `unknown origin \`${a.origin}\`; the policy's origins are ${traj.origins.join(", ")}`);
+      }
+      const lift = top >= 0 && st.trustedText !== "" && namedBy(a, st.trustedText) ? top : -1;
+      const repeatKey = hasRepeat ? repeatHash(a) : 0;
+      raw = eng.decide(parts, { now, session: st.slot, agent: agentSlot, valueLabels, lift, explicit, repeatKey });
+      st.pendingLabels = eng.outputLabels();
     } catch (e) {
       if (e instanceof InputTooLarge) return refusal("input_too_large", e.message);
-      if (e instanceof WebAssembly.RuntimeError) {
-        // The instance's memory may be inconsistent after a trap: drop it, never reuse it.
-        engine = spare;
-        spare = undefined;
-        refill();
-        return refusal("engine_fault", `the engine trapped: ${e.message}`);
-      }
+      if (e instanceof WebAssembly.RuntimeError) return trapped(st, e);
       return refusal("invalid_action", `the action could not be read: ${describe(e)}`);
     }
     try {
-      return toDecision(policy, reasons, raw);
+      const d = toDecision(policy, reasons, raw);
+      if (valueLabels !== 0n) d.labels = labelNames(traj.labels, valueLabels);
+      return d;
     } catch (e) {
       return refusal("engine_fault", `the engine's result could not be read: ${describe(e)}`);
     }
   };
 
-  return { policy, check };
+  const declaredLabels = (labels: unknown): bigint => {
+    if (!Array.isArray(labels)) return 0n;
+    let mask = 0n;
+    for (const l of labels) {
+      const i = traj.labels.indexOf(String(l));
+      if (i >= 0) mask |= 1n << BigInt(i);
+    }
+    return mask;
+  };
+
+  return {
+    policy,
+    check,
+    recordResult(result) {
+      const st = typeof result?.session === "string" ? slots.session(result.session).state : undefined;
+      if (!st) return;
+      try {
+        if (st.pendingLabels !== 0n) st.fingerprints.add(result.output, st.pendingLabels);
+        st.pendingLabels = 0n;
+        const eng = current();
+        if (result.origin !== undefined && eng && traj.origins.length > 0) {
+          // An origin the policy does not know is read as the lowest: it can only deny more.
+          eng.observe(st.slot, Math.max(0, traj.origins.indexOf(result.origin)));
+        }
+      } catch {
+        st.faulted = true;
+      }
+    },
+    recordInstruction(instruction) {
+      const st = typeof instruction?.session === "string" ? slots.session(instruction.session).state : undefined;
+      if (!st) return;
+      try {
+        const eng = current();
+        if (!eng || traj.origins.length === 0) return;
+        const o = Math.max(0, traj.origins.indexOf(instruction.origin));
+        eng.instruct(st.slot, o);
+        // Naming is by the last instruction of the highest origin; text is bounded to keep sessions small.
+        if (o === top) st.trustedText = String(instruction.text ?? "").slice(0, 64 * 1024).toLowerCase();
+      } catch {
+        st.faulted = true;
+      }
+    },
+    resetSession(session) {
+      const st = slots.sessions.get(session);
+      if (!st) return;
+      clearSession(st);
+      current()?.resetSession(st.slot);
+    },
+    exportSession(session) {
+      const { state: st } = slots.session(session);
+      const eng = current();
+      if (!eng) throw new SessionStateError("the engine is restarting after a fault; try again");
+      return exportState(policy, eng.exportRecord(st.slot), st);
+    },
+    importSession(session, bytes) {
+      const { state: st } = slots.session(session);
+      const eng = current();
+      if (!eng) throw new SessionStateError("the engine is restarting after a fault; try again");
+      const { record, host } = importState(policy, bytes);
+      eng.importRecord(st.slot, record);
+      Object.assign(st, host, { faulted: false });
+    },
+  };
+}
+
+/** The text of an action that can carry data somewhere: its arguments and where it sends them. */
+function scanned(a: Action): string {
+  return textOf([a.args, a.url, a.command, a.statement, a.file, a.target]);
+}
+
+/**
+ * Whether an instruction's text names the action: its file (or file name), URL, host or tool appears in
+ * it. A heuristic, deliberately narrow; see docs/policy.md, "Origins".
+ */
+function namedBy(a: Action, text: string): boolean {
+  const names: unknown[] = [a.file, a.url, a.host, a.tool];
+  if (typeof a.file === "string") {
+    const base = a.file.slice(a.file.lastIndexOf("/") + 1);
+    // A short file name (`a.md`) would be named by accident too easily.
+    if (base.length >= 4) names.push(base);
+  }
+  return names.some((n) => typeof n === "string" && n.length >= 3 && text.includes(n.toLowerCase()));
+}
+
+/** A hash of the canonical action (kind, tool, target and arguments), for `repeat` limits. */
+function repeatHash(a: Action): number {
+  const text = canonicalize({ kind: a.kind, tool: a.tool, target: a.target, method: a.method, url: a.url, command: a.command, file: a.file, statement: a.statement, args: a.args }) ?? "";
+  // cyrb53: 53 bits, exact in an f64; a collision could only make two actions look alike (deny more).
+  let h1 = 0xdeadbeef;
+  let h2 = 0x41c6ce57;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    h1 = Math.imul(h1 ^ c, 2654435761);
+    h2 = Math.imul(h2 ^ c, 1597334677);
+  }
+  h1 = Math.imul(h1 ^ (h1 >>> 16), 2246822507) ^ Math.imul(h2 ^ (h2 >>> 13), 3266489909);
+  h2 = Math.imul(h2 ^ (h2 >>> 16), 2246822507) ^ Math.imul(h1 ^ (h1 >>> 13), 3266489909);
+  return 4294967296 * (2097151 & h2) + (h1 >>> 0) + 1;
 }
 
 function resolvePolicy(p: GuardOptions["policy"]): CompiledPolicy {
@@ -109,25 +315,6 @@ function resolvePolicy(p: GuardOptions["policy"]): CompiledPolicy {
 
 function isCompiled(p: unknown): p is CompiledPolicy {
   return typeof p === "object" && p !== null && (p as CompiledPolicy).program instanceof Uint8Array && (p as CompiledPolicy).format === 1;
-}
-
-function toDecision(policy: CompiledPolicy, reasons: readonly string[], raw: ReturnType<Engine["decide"]>): Decision {
-  const rule = raw.rule >= 0 ? policy.rules[raw.rule] : undefined;
-  let ids = raw.matched.map((m) => m.rule);
-  if (ids.length > 1) {
-    // Multi-part actions can match a rule in several parts: list each once, in policy order.
-    ids = [...new Set(ids)].sort((a, b) => a - b);
-  }
-  const d: Decision = {
-    effect: EFFECTS[raw.effect] ?? "deny",
-    code: CODES[raw.code] ?? "engine_fault",
-    matched: ids.map((r) => policy.rules[r]?.id ?? `#${r}`),
-  };
-  if (rule) d.rule = rule.id;
-  d.reason = rule ? reasons[raw.rule] : DEFAULT_REASON;
-  if (raw.code === 2 && rule) d.reason = `${d.reason} (its condition could not be evaluated, which never permits more)`;
-  if (!raw.enforced) d.shadow = true;
-  return d;
 }
 
 function describe(e: unknown): string {

@@ -27,6 +27,44 @@ export interface RuleDoc {
   reason?: string;
 }
 
+/** A sequence (DESIGN §4.1): ordered steps; the action completing them gets `effect`. */
+export interface SequenceDoc {
+  id: string;
+  steps: { when: string }[];
+  /** Counted in actions of the session that ran, first step and last included. */
+  within?: number;
+  within_ms?: number;
+  effect: Effect;
+  reason?: string;
+}
+
+/** A limit (DESIGN §4.2): a count or a sum over a window, or a run of identical actions. */
+export interface LimitDoc {
+  id: string;
+  when?: string;
+  max?: number;
+  /** Window: milliseconds, or a duration string (`500ms`, `60s`, `5m`, `1h`, `1d`). */
+  per?: number | string;
+  scope?: "session" | "agent" | "global";
+  sum?: "usage.tokens" | "usage.cost";
+  repeat?: number;
+  effect: Effect;
+  reason?: string;
+}
+
+/** Flows (DESIGN §4.3): sources label what allowed actions return; sinks forbid labels. */
+export interface FlowsDoc {
+  sources?: { when: string; labels: string[] }[];
+  sinks?: { id: string; when: string; forbid: string[]; scope?: "session" | "value"; effect: Effect; reason?: string }[];
+}
+
+/** Origins (DESIGN §4.4): an ordered lattice, what lowers it, and the actions that need a floor. */
+export interface OriginsDoc {
+  order: string[];
+  sources?: { when: string; origin: string }[];
+  control_sinks?: { id: string; when: string; min_origin: string; effect: Effect; reason?: string }[];
+}
+
 /** A policy document (version 1), as written, before compilation. */
 export interface PolicyDoc {
   version: 1;
@@ -37,4 +75,8 @@ export interface PolicyDoc {
   extends?: string[];
   sets?: Record<string, string[]>;
   rules?: RuleDoc[];
+  sequences?: SequenceDoc[];
+  limits?: LimitDoc[];
+  flows?: FlowsDoc;
+  origins?: OriginsDoc;
 }

@@ -2,14 +2,14 @@
 // are checked later, by the compiler. All problems are collected; nothing throws.
 
 import { EFFECTS, type PolicyDoc } from "./types.js";
-import { formatPath, type PolicyIssue } from "./issues.js";
+import type { PolicyIssue } from "./issues.js";
+import { checkId, isRecord, optionalString, requireCondition, suggest, unknownKeys, type Path, type Report } from "./shape.js";
+import { counting, validateFlows, validateLimits, validateOrigins, validateSequences } from "./validate-trajectory.js";
 
-type Path = (string | number)[];
-
-const ROOT_KEYS = ["version", "name", "description", "default", "mode", "extends", "sets", "rules"];
-// Sections of the format (DESIGN §4.1–§4.7) that this engine does not evaluate yet. Accepting and
+const ROOT_KEYS = ["version", "name", "description", "default", "mode", "extends", "sets", "rules", "sequences", "limits", "flows", "origins"];
+// Sections of the format (DESIGN §4.5, §4.7) that this engine does not evaluate yet. Accepting and
 // ignoring them would silently weaken a policy, so they are refused by name.
-const LATER_KEYS = ["sequences", "limits", "flows", "origins", "plans", "outputs"];
+const LATER_KEYS = ["plans", "outputs"];
 const RULE_KEYS = ["id", "when", "unless", "effect", "reason"];
 /**
  * Built-in packs a policy may extend.
@@ -18,7 +18,6 @@ const RULE_KEYS = ["id", "when", "unless", "effect", "reason"];
  * PACKS // ["essential"]
  */
 export const PACKS = ["essential"];
-const ID = /^[A-Za-z0-9][A-Za-z0-9_.:-]*$/;
 const SET_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
 
 /** The outcome of {@link validatePolicyShape}. */
@@ -26,8 +25,8 @@ export interface ShapeResult {
   /** The document, when it has no errors. */
   doc?: PolicyDoc;
   /**
-   * The well-formed part of a document that has errors (bad rules and sets left out), so that the
-   * compiler can still report the expression errors in the rest: every problem at once.
+   * The well-formed part of a document that has errors (bad entries left out), so that the compiler can
+   * still report the expression errors in the rest: every problem at once.
    */
   partial?: PolicyDoc;
   errors: PolicyIssue[];
@@ -43,7 +42,7 @@ export interface ShapeResult {
 export function validatePolicyShape(value: unknown): ShapeResult {
   const errors: PolicyIssue[] = [];
   const warnings: PolicyIssue[] = [];
-  const err = (code: string, path: Path, message: string) => errors.push({ code, path, message });
+  const err: Report = counting((code, path, message) => errors.push({ code, path, message }));
 
   if (!isRecord(value)) {
     err("type_error", [], "a policy must be a mapping with `version`, `default` and `rules`");
@@ -83,37 +82,39 @@ export function validatePolicyShape(value: unknown): ShapeResult {
       });
     }
   }
+  // One namespace for every id a decision can name: rules, sequences, limits, sinks, control sinks.
+  const seen = new Map<string, string>();
   const goodRules: unknown[] = [];
   if ("rules" in value) {
     if (!Array.isArray(value.rules)) err("type_error", ["rules"], "`rules` must be a list");
-    else {
-      const seen = new Map<string, number>();
-      value.rules.forEach((rule, i) => {
-        validateRule(rule, i, seen, err);
-        // A rule whose conditions and effect are usable is still compiled, so its expression errors are
-        // reported too; an unusable one keeps its place (as null) so later errors name the right index.
-        goodRules.push(compilable(rule) ? rule : null);
-      });
-    }
+    else value.rules.forEach((rule, i) => {
+      validateRule(rule, i, seen, err);
+      // A rule whose conditions and effect are usable is still compiled, so its expression errors are
+      // reported too; an unusable one keeps its place (as null) so later errors name the right index.
+      goodRules.push(compilable(rule) ? rule : null);
+    });
   }
+  const sequences = "sequences" in value ? validateSequences(value.sequences, seen, err) : undefined;
+  const limits = "limits" in value ? validateLimits(value.limits, seen, err) : undefined;
+  const flows = "flows" in value ? validateFlows(value.flows, seen, err) : undefined;
+  const origins = "origins" in value ? validateOrigins(value.origins, seen, err) : undefined;
+
   if (!errors.length) return { doc: value as unknown as PolicyDoc, errors, warnings };
   const sets = isRecord(value.sets) ? Object.fromEntries(Object.entries(value.sets).filter(([, v]) => Array.isArray(v) && v.every((e) => typeof e === "string" && e !== ""))) : {};
-  const partial = { version: 1, default: "deny", sets, rules: goodRules, extends: Array.isArray(value.extends) ? value.extends.filter((p) => PACKS.includes(p)) : [] };
+  const partial = {
+    version: 1, default: "deny", sets, rules: goodRules,
+    extends: Array.isArray(value.extends) ? value.extends.filter((p) => PACKS.includes(p)) : [],
+    ...(sequences ? { sequences } : {}), ...(limits ? { limits } : {}), ...(flows ? { flows } : {}), ...(origins ? { origins } : {}),
+  };
   return { partial: partial as unknown as PolicyDoc, errors, warnings };
 }
 
-function validateRule(rule: unknown, i: number, seen: Map<string, number>, err: (c: string, p: Path, m: string) => void): void {
+function validateRule(rule: unknown, i: number, seen: Map<string, string>, err: Report): void {
   const at: Path = ["rules", i];
   if (!isRecord(rule)) return err("type_error", at, "a rule must be a mapping with `id`, `when` and `effect`");
-  for (const key of Object.keys(rule)) {
-    if (!RULE_KEYS.includes(key)) err("unknown_key", [...at, key], `unknown key \`${key}\` in rule${suggest(key, RULE_KEYS)}`);
-  }
-  if (typeof rule.id !== "string") err(rule.id === undefined ? "missing_key" : "type_error", at, "a rule needs an `id` (a string)");
-  else if (!ID.test(rule.id)) err("invalid_name", [...at, "id"], `rule id \`${rule.id}\` may contain only letters, digits and \`_ . : -\``);
-  else if (rule.id.startsWith("essential.")) err("invalid_name", [...at, "id"], `rule id \`${rule.id}\` is reserved for the essential pack`);
-  else if (seen.has(rule.id)) err("duplicate_id", [...at, "id"], `rule id \`${rule.id}\` is already used by ${formatPath(["rules", seen.get(rule.id)!])}`);
-  else seen.set(rule.id, i);
-  if (typeof rule.when !== "string" || rule.when.trim() === "") err(rule.when === undefined ? "missing_key" : "type_error", rule.when === undefined ? at : [...at, "when"], "a rule needs a `when` condition (a string)");
+  unknownKeys(rule, RULE_KEYS, at, "rule", err);
+  checkId(rule, at, "a rule", seen, err);
+  requireCondition(rule, "when", at, "a rule", err);
   optionalString(rule, "unless", at, err);
   optionalString(rule, "reason", at, err);
   if (rule.effect === undefined) err("missing_key", at, `a rule needs an \`effect\`: ${EFFECTS.map((e) => `\`${e}\``).join(", ")}`);
@@ -123,37 +124,4 @@ function validateRule(rule: unknown, i: number, seen: Map<string, number>, err: 
 function compilable(rule: unknown): boolean {
   return isRecord(rule) && typeof rule.when === "string" && (rule.unless === undefined || typeof rule.unless === "string") &&
     (EFFECTS as readonly unknown[]).includes(rule.effect) && typeof rule.id === "string";
-}
-
-function optionalString(obj: Record<string, unknown>, key: string, at: Path, err: (c: string, p: Path, m: string) => void): void {
-  if (key in obj && typeof obj[key] !== "string") err("type_error", [...at, key], `\`${key}\` must be a string`);
-}
-
-function isRecord(v: unknown): v is Record<string, unknown> {
-  return typeof v === "object" && v !== null && !Array.isArray(v);
-}
-
-/** A "did you mean" hint for a misspelt key, by edit distance. */
-function suggest(key: string, known: readonly string[]): string {
-  let best: string | undefined;
-  let bestD = 3; // more than two edits away is a different word, not a typo
-  for (const k of known) {
-    const d = distance(key, k);
-    if (d < bestD) { bestD = d; best = k; }
-  }
-  return best ? `; did you mean \`${best}\`?` : "";
-}
-
-function distance(a: string, b: string): number {
-  const row = Array.from({ length: b.length + 1 }, (_, i) => i);
-  for (let i = 1; i <= a.length; i++) {
-    let prev = row[0]!;
-    row[0] = i;
-    for (let j = 1; j <= b.length; j++) {
-      const cur = row[j]!;
-      row[j] = Math.min(row[j]! + 1, row[j - 1]! + 1, prev + (a[i - 1] === b[j - 1] ? 0 : 1));
-      prev = cur;
-    }
-  }
-  return row[b.length]!;
 }

@@ -2,6 +2,7 @@ import { createGuard } from "../guard/guard.js";
 import { loadPolicy } from "../policy/load.js";
 import type { Decision } from "../guard/decision.js";
 import type { Action } from "../guard/action.js";
+import { replayTrace } from "../trace/replay.js";
 import { compareDecisions, compareIssues, type CaseFailure, type PolicyCase } from "./cases.js";
 
 /**
@@ -13,7 +14,7 @@ import { compareDecisions, compareIssues, type CaseFailure, type PolicyCase } fr
  */
 export async function runCase(
   c: PolicyCase,
-  decide?: (guard: Awaited<ReturnType<typeof createGuard>>, action: Action) => Decision | Promise<Decision>,
+  decide?: (guard: Awaited<ReturnType<typeof createGuard>>, action: Action, now: number) => Decision | Promise<Decision>,
 ): Promise<CaseFailure[]> {
   const loaded = loadPolicy(c.policy);
   if (c.expectErrors) return compareIssues(c, loaded.errors);
@@ -21,11 +22,6 @@ export async function runCase(
     return [{ case: c.name, action: -1, message: "the policy did not load", actual: loaded.errors.map((e) => `${e.line ?? "?"}:${e.column ?? "?"}: ${e.message}`) }];
   }
   const guard = await createGuard({ policy: loaded.policy });
-  const decisions: Decision[] = [];
-  for (const e of c.events) {
-    if (e.type !== "action") continue;
-    const { type: _type, ...action } = e;
-    decisions.push(await (decide ? decide(guard, action as Action) : guard.check(action as Action)));
-  }
-  return compareDecisions(c, decisions);
+  const replayed = await replayTrace(guard, c.events, decide ? (action, now) => decide(guard, action, now) : undefined);
+  return compareDecisions(c, replayed.map((r) => r.decision));
 }

@@ -7,7 +7,7 @@ import type { Action } from "../guard/action.js";
 /** One event of a trace. */
 export type TraceEvent =
   | ({ type: "action" } & Action)
-  | { type: "result"; session: string; tool?: string; output: unknown }
+  | { type: "result"; session: string; tool?: string; output: unknown; origin?: string }
   | { type: "instruction"; session: string; origin: string; text: string }
   | { type: "plan"; session: string; plan: unknown; signature: string }
   | { type: "clock"; now: number };

@@ -1,0 +1,130 @@
+// One action, end to end: the host writes the inputs and, per part, the field slots; `part` evaluates
+// rules and trajectory conditions; `finish` decides against the session state, applies precedence and
+// shadow mode, commits the state when the action runs, and marks the session on `kill`.
+
+import { shadowMode } from "./program";
+import { evaluateRules, accEffect, accRule, accCode, essAccEffect, essAccRule, essAccCode, EFFECT_ASK } from "./evaluate";
+import {
+  beginTrajectory, hitPart, decideTrajectory, commit, isKilled, markKilled, initSession, recordBytes,
+  agentRecordBytes, trajEffect, trajCode, trajIndex, sourceLabelsLo, sourceLabelsHi,
+} from "./trajectory";
+import { recordMatch } from "./matched";
+import { reserve } from "./memory";
+
+const EFFECT_FLAG: i32 = 1;
+const EFFECT_DENY: i32 = 3;
+const EFFECT_KILL: i32 = 4;
+const CODE_KILLED: i32 = 7;
+
+export let inputs: usize = 0;
+export let outputs: usize = 0;
+let sessions: usize = 0;
+let sessionCap: i32 = 0;
+let agents: usize = 0;
+let agentCap: i32 = 0;
+let globalRecord: usize = 0;
+
+/** Reserves the input and output areas and the global record. */
+export function setupDecide(globalBytes: u32): void {
+  inputs = reserve(48);
+  outputs = reserve(16);
+  globalRecord = reserve(<usize>(globalBytes > 0 ? globalBytes : <u32>8));
+  memory.fill(globalRecord, 0, <usize>globalBytes);
+}
+
+function grow(base: usize, cap: i32, want: i32, bytes: u32): usize {
+  const next = reserve(<usize>want * <usize>bytes);
+  if (cap > 0) memory.copy(next, base, <usize>cap * <usize>bytes);
+  memory.fill(next + <usize>cap * <usize>bytes, 0, <usize>(want - cap) * <usize>bytes);
+  return next;
+}
+
+/** Makes room for `want` session records; new records are initialised. */
+export function ensureSessions(want: i32): void {
+  if (want <= sessionCap) return;
+  sessions = grow(sessions, sessionCap, want, recordBytes);
+  for (let i = sessionCap; i < want; i++) initSession(sessions + <usize>i * recordBytes);
+  sessionCap = want;
+}
+
+/** Makes room for `want` agent records (zeroed). */
+export function ensureAgents(want: i32): void {
+  if (want <= agentCap) return;
+  agents = grow(agents, agentCap, want, agentRecordBytes > 0 ? agentRecordBytes : <u32>8);
+  agentCap = want;
+}
+
+export function sessionRecord(i: i32): usize {
+  return sessions + <usize>i * recordBytes;
+}
+
+export function resetSessionAt(i: i32): void {
+  initSession(sessionRecord(i));
+}
+
+function agentRecord(i: i32): usize {
+  return i >= 0 ? agents + <usize>i * <usize>(agentRecordBytes > 0 ? agentRecordBytes : <u32>8) : globalRecord;
+}
+
+/** Address of agent record `i` (for moving state to a fresh instance). */
+export function agentRecordPtr(i: i32): usize {
+  return agentRecord(i);
+}
+
+/** Address of the global record. */
+export function globalPtr(): usize {
+  return globalRecord;
+}
+
+/** Evaluates one part; `first = 1` for the first part of an action. */
+export function part(first: i32): void {
+  evaluateRules(first ? 0 : 1);
+  if (first) beginTrajectory();
+  hitPart();
+}
+
+/** Decides the action whose parts were evaluated. See FORMAT.md, "Results". */
+export function finish(): i32 {
+  const now = load<f64>(inputs);
+  const sess = sessionRecord(load<i32>(inputs, 32));
+  const agent = agentRecord(load<i32>(inputs, 36));
+  store<u32>(outputs, 0);
+  store<u32>(outputs, 0, 4);
+  store<u32>(outputs, 0, 8);
+  if (isKilled(sess)) return pack(EFFECT_DENY, CODE_KILLED, shadowMode ? 0 : 1, -1);
+
+  const floor = load<i32>(sess, 16);
+  const lift = load<i32>(inputs, 16);
+  const explicit = load<i32>(inputs, 20);
+  let origin = lift > floor ? lift : floor;
+  if (explicit >= 0 && explicit < origin) origin = explicit;
+  const repeatKey = load<f64>(inputs, 24);
+  decideTrajectory(sess, agent, globalRecord, now, load<u32>(inputs, 8), load<u32>(inputs, 12), origin, repeatKey, recordMatch);
+
+  let effect = accEffect;
+  let code = accCode;
+  let index = accRule;
+  if (trajEffect > effect) {
+    effect = trajEffect; code = trajCode; index = trajIndex;
+  }
+  const full = effect;
+  let enforced = 1;
+  if (shadowMode) {
+    if (essAccEffect >= EFFECT_ASK) {
+      effect = essAccEffect; code = essAccCode; index = essAccRule;
+    } else enforced = 0;
+  }
+  if (enforced == 0 || effect <= EFFECT_FLAG) {
+    commit(sess, agent, globalRecord, now, repeatKey);
+    store<u32>(outputs, sourceLabelsLo);
+    store<u32>(outputs, sourceLabelsHi, 4);
+    store<u32>(outputs, 1, 8);
+  }
+  // A kill marks the session even in shadow mode, so that the record shows what enforcement would do.
+  if (full == EFFECT_KILL) markKilled(sess);
+  return pack(effect, code, enforced, index);
+}
+
+function pack(effect: i32, code: i32, enforced: i32, index: i32): i32 {
+  return effect | (code << 4) | (enforced << 8) | ((index + 1) << 16);
+}
