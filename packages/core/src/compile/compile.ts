@@ -5,6 +5,7 @@ import { compileRegex, compileGlob, compileSet, isGlob, type Dfa } from "../auto
 import { EFFECTS, type Effect, type PolicyDoc } from "../policy/types.js";
 import type { PolicyIssue } from "../policy/issues.js";
 import { ESSENTIAL } from "../packs/essential.js";
+import { HEURISTICS } from "../packs/heuristics.js";
 import { compileExpr, type ConstValue, type ExprContext, type Ir } from "./expr.js";
 import { CodeWriter, MAX_U16 } from "./codegen.js";
 import { ruleKey } from "./index-rules.js";
@@ -123,7 +124,9 @@ export function compilePolicy(doc: PolicyDoc): { policy?: CompiledPolicy; errors
     for (const issue of r.issues) errors.push({ code: issue.code, message: issue.message, path, offset: issue.offset });
     return undefined;
   };
-  const trajectory = compileTrajectory(doc, cond, userCtx.slot);
+  // The heuristics pack's sequences come first, as the essential pack's rules do.
+  const withPacks = doc.extends?.includes("heuristics") ? { ...doc, sequences: [...HEURISTICS, ...(doc.sequences ?? [])] } : doc;
+  const trajectory = compileTrajectory(withPacks, cond, userCtx.slot);
   for (const e of trajectory.errors) errors.push(e);
 
   if (rules.length > MAX_RULES) errors.push({ code: "too_large", path: ["rules"], message: `a policy may have at most ${MAX_RULES} rules` });

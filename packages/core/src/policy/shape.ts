@@ -26,7 +26,7 @@ export function checkId(obj: Record<string, unknown>, at: Path, what: string, se
   const id = obj.id;
   if (typeof id !== "string") return err(id === undefined ? "missing_key" : "type_error", at, `${what} needs an \`id\` (a string)`);
   if (!ID.test(id)) return err("invalid_name", [...at, "id"], `id \`${id}\` may contain only letters, digits and \`_ . : -\``);
-  if (id.startsWith("essential.")) return err("invalid_name", [...at, "id"], `id \`${id}\` is reserved for the essential pack`);
+  if (id.startsWith("essential.") || id.startsWith("heuristics.")) return err("invalid_name", [...at, "id"], `id \`${id}\` is reserved for the ${id.split(".")[0]} pack`);
   const other = seen.get(id);
   if (other) return err("duplicate_id", [...at, "id"], `id \`${id}\` is already used by ${other}`);
   seen.set(id, formatAt(at));

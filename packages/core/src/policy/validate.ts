@@ -15,9 +15,9 @@ const RULE_KEYS = ["id", "when", "unless", "effect", "reason"];
  * Built-in packs a policy may extend.
  *
  * @example
- * PACKS // ["essential"]
+ * PACKS // ["essential", "heuristics"]
  */
-export const PACKS = ["essential"];
+export const PACKS = ["essential", "heuristics"];
 const SET_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
 
 /** The outcome of {@link validatePolicyShape}. */
