@@ -9,6 +9,9 @@ import { referencePolicy } from "./reference.mjs";
 // The engine host is internal to core; the bench reaches it to measure the engine without canonicalising.
 import { Engine } from "../packages/core/dist/engine/host.js";
 
+// One session and agent slot, time 0, no taint: the engine alone, as the guard would call it.
+const ENGINE_INPUTS = { now: 0, session: 0, agent: 0, valueLabels: 0n, lift: -1, explicit: -1, repeatKey: 0 };
+
 const RANK = { allow: 0, flag: 1, ask: 2, deny: 3, kill: 4 };
 const NAMES = ["allow", "flag", "ask", "deny", "kill"];
 
@@ -53,6 +56,7 @@ export async function buildPeers(n, actions) {
   if (!policy) throw new Error(`reference policy does not load: ${errors.map((e) => e.message).join("; ")}`);
   const guard = await createGuard({ policy });
   const engine = await Engine.create(policy);
+  engine.ensure(1, 1);
   const canon = actions.map(canonical);
 
   const celRules = ref.rules.map((r) => ({ ...r, fn: celParse(r.when) }));
@@ -73,7 +77,7 @@ export async function buildPeers(n, actions) {
   const effect = (d) => d.effect;
   return {
     "trailguard guard.check": (i) => effect(guard.check(actions[i])),
-    "trailguard engine only": (i) => NAMES[engine.decide([canon[i]]).effect],
+    "trailguard engine only": (i) => NAMES[engine.decide([canon[i]], ENGINE_INPUTS).effect],
     "hand-written JS": (i) => combine(ref.rules, (r, a) => r.js(a), canon[i]),
     "cel-js (@marcbachmann)": (i) => combine(celRules, (r, c) => r.fn(c), celCtx[i]),
     "cedar-wasm": (i) => (cedar.statefulIsAuthorized(cedarCalls[i]).response?.decision === "allow" ? "allow" : "deny"),

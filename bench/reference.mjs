@@ -9,7 +9,7 @@
  * @example
  * const { yaml, rules, sets } = referencePolicy(100);
  */
-export function referencePolicy(n = 100) {
+export function referencePolicy(n = 100, { trajectory = false } = {}) {
   const rules = [];
   const sets = {};
   // Shares of the mix, close to what a tool-using agent's policy looks like: most rules are about tools.
@@ -51,14 +51,16 @@ export function referencePolicy(n = 100) {
     rules.push({ id: `fs-${i}`, when: `action.kind == "fs.write" && action.file.startsWith("/etc/${i}/") && size(action.file) > 3`, effect: "deny",
       js: (a) => a.kind === "fs.write" && startsWith(a.file, `/etc/${i}/`) && [...a.file].length > 3 });
   }
+  const extra = trajectory ? TRAJECTORY : [];
   const yaml = [
     "version: 1",
-    `name: reference-${n}`,
+    `name: reference-${n}${trajectory ? "-trajectory" : ""}`,
     "default: deny",
     "sets:",
     ...Object.entries(sets).map(([k, v]) => `  ${k}: [${v.join(", ")}]`),
     "rules:",
     ...rules.flatMap((r) => [`  - id: ${r.id}`, `    when: '${r.when.replaceAll("'", "''")}'`, `    effect: ${r.effect}`]),
+    ...extra,
   ].join("\n");
   return { yaml, rules, sets, counts: { nTools, nHttp, nShell, nOther } };
 }
@@ -115,3 +117,57 @@ function includes(x, p) {
   if (typeof x !== "string") throw new TypeError("mismatched types");
   return x.includes(p);
 }
+
+// The trajectory part of the reference policy (DESIGN §8 "reference policy (100 rules, sequences, flows,
+// limits)"): five sequences, three limits, two flow sources and two sinks.
+const TRAJECTORY = `
+sequences:
+  - id: shell-then-egress
+    steps: [{ when: 'action.kind == "shell"' }, { when: 'action.kind == "http" && action.method != "GET"' }]
+    within: 20
+    effect: deny
+  - id: read-then-delete
+    steps: [{ when: 'action.tool.startsWith("read_")' }, { when: 'action.kind == "http" && action.method == "DELETE"' }]
+    within: 10
+    effect: ask
+  - id: three-step
+    steps: [{ when: 'action.tool == "tool_1"' }, { when: 'action.tool == "tool_3"' }, { when: 'action.program == "prog_1"' }]
+    within_ms: 60000
+    effect: deny
+  - id: list-then-force
+    steps: [{ when: 'action.tool.startsWith("list_")' }, { when: 'action.command.contains(" --force")' }]
+    effect: flag
+  - id: fs-then-shell
+    steps: [{ when: 'action.kind == "fs.write"' }, { when: 'action.kind == "shell"' }]
+    within: 5
+    effect: deny
+limits:
+  - id: tool-rate
+    when: action.kind == "tool"
+    max: 1000000
+    per: 60s
+    effect: deny
+  - id: token-budget
+    sum: usage.tokens
+    max: 1000000000
+    effect: kill
+  - id: runaway
+    repeat: 1000000
+    effect: kill
+flows:
+  sources:
+    - when: action.tool.startsWith("read_")
+      labels: [pii]
+    - when: action.kind == "http" && action.method == "GET"
+      labels: [untrusted]
+  sinks:
+    - id: no-pii-out
+      when: action.kind == "http" && action.method == "POST"
+      forbid: [pii]
+      scope: session
+      effect: deny
+    - id: no-pii-value
+      when: action.kind == "shell"
+      forbid: [pii]
+      effect: deny
+`.trim().split("\n");

@@ -96,12 +96,20 @@ for (const n of [10, 100, 1000]) {
 }
 let scaling = [];
 for (let round = 0; round < 2; round++) scaling = sizes.map((z) => ({ rules: z.n, ...measure(z.decide, z.count, overhead) }));
+// The same 100 rules plus sequences, limits and flows: the cost of trajectory state.
+const trajGuard = await createGuard({ policy: loadPolicy(referencePolicy(RULES, { trajectory: true }).yaml).policy });
+const trajMix = actionMix(RULES, 512);
+let withTrajectory;
+for (let round = 0; round < 2; round++) withTrajectory = measure((i) => trajGuard.check(trajMix[i]), trajMix.length, overhead);
+console.log(`\nguard.check with sequences, limits and flows (100 rules + 5 sequences, 3 limits, 2 sinks):`);
+console.log(`  p50 ${fmt(withTrajectory.p50_us)} µs  p99 ${fmt(withTrajectory.p99_us)} µs  (${fmt(withTrajectory.p50_us / base.p50_us, 2)}× the per-action-only p50, ${fmt(withTrajectory.p99_us / base.p99_us, 2)}× its p99)`);
+
 console.log(`\nguard.check by policy size:`);
 for (const r of scaling) console.log(`  ${String(r.rules).padStart(5)} rules  p50 ${fmt(r.p50_us)} µs  p99 ${fmt(r.p99_us)} µs  (${fmt(r.p50_us / scaling[0].p50_us, 2)}× the 10-rule p50)`);
 
 if (json) {
   mkdirSync(new URL("./results/", import.meta.url), { recursive: true });
-  const out = { date: new Date().toISOString(), node: process.version, cpu: cpus()[0]?.model, cores: cpus().length, rules: RULES, actions: actions.length, timer_overhead_ns: overhead, results, scaling };
+  const out = { date: new Date().toISOString(), node: process.version, cpu: cpus()[0]?.model, cores: cpus().length, rules: RULES, actions: actions.length, timer_overhead_ns: overhead, results, scaling, with_trajectory: withTrajectory };
   writeFileSync(new URL("./results/latest.json", import.meta.url), `${JSON.stringify(out, null, 2)}\n`);
   console.log("\nwrote bench/results/latest.json");
 }

@@ -179,11 +179,11 @@ export async function createGuard(options: GuardOptions): Promise<Guard> {
     try {
       const now = opts?.now ?? clock();
       valueLabels = declaredLabels(a.labels);
-      if (hasValueSinks) {
+      if (hasValueSinks && st.fingerprints.size > 0) {
         valueLabels |= st.fingerprints.labelsOf(scanned(a));
-        // An overflowing store can no longer tell values apart: everything the session has seen counts.
-        if (st.fingerprints.saturated) valueLabels |= eng.sessionLabels(st.slot);
       }
+      // An overflowing store can no longer tell values apart: everything the session has seen counts.
+      if (hasValueSinks && st.fingerprints.saturated) valueLabels |= eng.sessionLabels(st.slot);
       const explicit = typeof a.origin === "string" ? traj.origins.indexOf(a.origin) : -1;
       if (typeof a.origin === "string" && explicit < 0 && traj.origins.length > 0) {
         return refusal("invalid_action", `unknown origin \`${a.origin}\`; the policy's origins are ${traj.origins.join(", ")}`);
