@@ -2,7 +2,8 @@
 // rules and trajectory conditions; `finish` decides against the session state, applies precedence and
 // shadow mode, commits the state when the action runs, and marks the session on `kill`.
 
-import { shadowMode } from "./program";
+import { shadowMode, plansRequired } from "./program";
+import { beginPlan, planPart, nextNode, onPlanMask, offPlan } from "./plans";
 import { evaluateRules, accEffect, accRule, accCode, essAccEffect, essAccRule, essAccCode, EFFECT_ASK } from "./evaluate";
 import {
   beginTrajectory, hitPart, decideTrajectory, commit, isKilled, markKilled, initSession, recordBytes,
@@ -15,6 +16,8 @@ const EFFECT_FLAG: i32 = 1;
 const EFFECT_DENY: i32 = 3;
 const EFFECT_KILL: i32 = 4;
 const CODE_KILLED: i32 = 7;
+const CODE_NO_PLAN: i32 = 8;
+const CODE_OFF_PLAN: i32 = 9;
 
 export let inputs: usize = 0;
 export let outputs: usize = 0;
@@ -79,8 +82,25 @@ export function globalPtr(): usize {
 /** Evaluates one part; `first = 1` for the first part of an action. */
 export function part(first: i32): void {
   evaluateRules(first ? 0 : 1);
-  if (first) beginTrajectory();
+  if (first) {
+    beginTrajectory();
+    beginPlan();
+  }
   hitPart();
+}
+
+/** Evaluates session `i`'s plan frontier on the current part (the host filled the plan's slots). */
+export function sessionPlanPart(i: i32): void {
+  const sess = sessionRecord(i);
+  const plan = load<i32>(sess, 24);
+  if (plan >= 0) planPart(plan, load<i32>(sess, 28));
+}
+
+/** Installs plan `plan` for session `i`, at its start. */
+export function setSessionPlan(i: i32, plan: i32): void {
+  const sess = sessionRecord(i);
+  store<i32>(sess, plan, 24);
+  store<i32>(sess, -1, 28);
 }
 
 /** Decides the action whose parts were evaluated. See FORMAT.md, "Results". */
@@ -107,6 +127,12 @@ export function finish(): i32 {
   if (trajEffect > effect) {
     effect = trajEffect; code = trajCode; index = trajIndex;
   }
+  // No plan where one is required, or an action off the plan: denied unless something kills it.
+  const plan = load<i32>(sess, 24);
+  const planCode = plan < 0 ? (plansRequired ? CODE_NO_PLAN : 0) : (offPlan || onPlanMask == 0 ? CODE_OFF_PLAN : 0);
+  if (planCode != 0 && effect < EFFECT_KILL) {
+    effect = EFFECT_DENY; code = planCode; index = -1;
+  }
   const full = effect;
   let enforced = 1;
   if (shadowMode) {
@@ -116,6 +142,7 @@ export function finish(): i32 {
   }
   if (enforced == 0 || effect <= EFFECT_FLAG) {
     commit(sess, agent, globalRecord, now, repeatKey);
+    if (plan >= 0 && planCode == 0) store<i32>(sess, nextNode(), 28);
     store<u32>(outputs, sourceLabelsLo);
     store<u32>(outputs, sourceLabelsHi, 4);
     store<u32>(outputs, 1, 8);

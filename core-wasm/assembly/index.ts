@@ -4,12 +4,13 @@
 
 import { reserve } from "./memory";
 import { loadProgram, nSlots, nRules, maxStack, trajOffset, VALUE_BYTES, LOAD_OK } from "./program";
-import { setSlots, setStack } from "./vm";
+import { setSlots, setStack, usePolicyTables } from "./vm";
 import { setMatched, matchedBase, matchedCount as matched } from "./matched";
 import { loadTrajectory, scratchBytes, recordBytes, agentRecordBytes, globalRecordBytes, observeOrigin, instructOrigin } from "./trajectory";
-import { setupDecide, inputs, outputs, ensureSessions, ensureAgents, sessionRecord, agentRecordPtr, globalPtr, resetSessionAt, part, finish } from "./decide";
+import { setupDecide, inputs, outputs, ensureSessions, ensureAgents, sessionRecord, agentRecordPtr, globalPtr, resetSessionAt, part, finish, sessionPlanPart, setSessionPlan } from "./decide";
+import { installPlan, planSlots } from "./plans";
 
-export { reserve, part, finish, ensureSessions, ensureAgents, sessionRecord, agentRecordPtr, globalPtr, resetSessionAt };
+export { reserve, part, finish, ensureSessions, ensureAgents, sessionRecord, agentRecordPtr, globalPtr, resetSessionAt, sessionPlanPart, setSessionPlan, installPlan, planSlots };
 
 /** Traps: the host turns a trap into a deny and a fresh engine. */
 export function onAbort(message: usize, file: usize, line: u32, column: u32): void {
@@ -37,6 +38,7 @@ export function install(ptr: usize, length: u32): i32 {
   const traj = ptr + <usize>trajOffset;
   loadTrajectory(traj, reserve(scratchBytes(traj)));
   setupDecide(globalRecordBytes);
+  usePolicyTables();
   return LOAD_OK;
 }
 

@@ -29,6 +29,7 @@ export let nConsts: i32 = 0;
 export let nDfas: i32 = 0;
 export let defaultEffect: i32 = 3;
 export let shadowMode: bool = false;
+export let plansRequired: bool = false;
 export let rulesBase: usize = 0;
 export let constsBase: usize = 0;
 export let dfasBase: usize = 0;
@@ -75,6 +76,7 @@ export function loadProgram(base: usize, length: u32): i32 {
   nDfas = <i32>dfas;
   defaultEffect = <i32>load<u32>(base, 24);
   shadowMode = (load<u32>(base, 28) & 1) != 0;
+  plansRequired = (load<u32>(base, 28) & 2) != 0;
   rulesBase = base + rOff;
   constsBase = base + cOff;
   dfasBase = base + dOff;
@@ -85,17 +87,12 @@ export function loadProgram(base: usize, length: u32): i32 {
   if (trajOffset < <u32>HEADER_BYTES || trajOffset + 64 > length) return LOAD_BAD_OFFSET;
 
   for (let i: i32 = 0; i < nConsts; i++) relocateValue(constsBase + <usize>i * VALUE_BYTES, base);
-  for (let i: i32 = 0; i < nDfas; i++) {
-    const d = dfasBase + <usize>i * DFA_BYTES;
-    store<u32>(d, load<u32>(d, 8) + <u32>base, 8);
-    store<u32>(d, load<u32>(d, 12) + <u32>base, 12);
-    store<u32>(d, load<u32>(d, 16) + <u32>base, 16);
-  }
+  relocateDfas(dfasBase, nDfas, base);
   relocateIndex(base);
   return LOAD_OK;
 }
 
-function relocateValue(v: usize, base: usize): void {
+export function relocateValue(v: usize, base: usize): void {
   const tag = load<i32>(v);
   if (tag == TAG_STR) {
     store<u32>(v, load<u32>(v, 8) + <u32>base, 8);
@@ -104,6 +101,16 @@ function relocateValue(v: usize, base: usize): void {
     store<u32>(v, items, 8);
     const n = load<u32>(v, 12);
     for (let j: u32 = 0; j < n; j++) relocateValue(<usize>items + <usize>j * VALUE_BYTES, base);
+  }
+}
+
+/** Turns the automaton table's offsets into addresses. */
+export function relocateDfas(table: usize, n: i32, base: usize): void {
+  for (let i: i32 = 0; i < n; i++) {
+    const d = table + <usize>i * DFA_BYTES;
+    store<u32>(d, load<u32>(d, 8) + <u32>base, 8);
+    store<u32>(d, load<u32>(d, 12) + <u32>base, 12);
+    store<u32>(d, load<u32>(d, 16) + <u32>base, 16);
   }
 }
 

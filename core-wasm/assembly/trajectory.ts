@@ -140,12 +140,15 @@ export function hitPart(): void {
 
 // ---- state records (FORMAT.md, "Session state") ----
 // session record: +0 u32 flags (bit 0 killed), +4 u32 pos (actions that ran), +8 u64 labels,
-// +16 i32 origin floor, +20 u32 0, then sequence and limit state at offsets the compiler assigns.
+// +16 i32 origin floor, +20 u32 0, +24 i32 plan id (-1 none), +28 i32 plan node (-1 at start), then
+// sequence and limit state at offsets the compiler assigns.
 
 /** Initialises a fresh session record. */
 export function initSession(rec: usize): void {
   memory.fill(rec, 0, recordBytes);
   store<i32>(rec, originTop, 16);
+  store<i32>(rec, -1, 24);
+  store<i32>(rec, -1, 28);
 }
 
 export function isKilled(rec: usize): bool {

@@ -3,14 +3,29 @@
 // rule loop can apply the fail-closed error semantics of DESIGN §4.
 
 import {
-  codeBase, constsBase, dfasBase, VALUE_BYTES, DFA_BYTES,
+  codeBase as mainCode, constsBase as mainConsts, dfasBase as mainDfas, VALUE_BYTES, DFA_BYTES,
   TAG_ABSENT, TAG_NULL, TAG_BOOL, TAG_NUM, TAG_STR, TAG_LIST, TAG_MAP, TAG_ERROR,
 } from "./program";
 
 export let slotsBase: usize = 0;
 export let stackBase: usize = 0;
+// The tables conditions read: the policy's, or a sealed plan's while its nodes are evaluated.
+let codeBase: usize = 0;
+let constsBase: usize = 0;
+let dfasBase: usize = 0;
+let mainSlots: usize = 0;
 
-export function setSlots(p: usize): void { slotsBase = p; }
+export function setSlots(p: usize): void { slotsBase = p; mainSlots = p; }
+
+/** Points the interpreter at the policy's tables (after `loadProgram`). */
+export function usePolicyTables(): void {
+  codeBase = mainCode; constsBase = mainConsts; dfasBase = mainDfas; slotsBase = mainSlots;
+}
+
+/** Points the interpreter at a plan's tables and slots, until `usePolicyTables`. */
+export function useTables(code: usize, consts: usize, dfas: usize, slots: usize): void {
+  codeBase = code; constsBase = consts; dfasBase = dfas; slotsBase = slots;
+}
 export function setStack(p: usize): void { stackBase = p; }
 
 // Truth of a condition's result.

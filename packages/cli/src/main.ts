@@ -1,9 +1,10 @@
 import { validate } from "./commands/validate.js";
 import { check } from "./commands/check.js";
 import { test } from "./commands/test.js";
+import { plan } from "./commands/plan.js";
 import type { Io } from "./io.js";
 
-const COMMANDS: Record<string, (args: string[], io: Io) => Promise<number>> = { validate, check, test };
+const COMMANDS: Record<string, (args: string[], io: Io) => Promise<number>> = { validate, check, test, plan };
 
 const HELP = `trailguard — a fail-closed firewall for AI-agent actions
 
@@ -11,7 +12,8 @@ usage:
   trailguard validate POLICY                                  check a policy; problems as FILE:LINE:COL
   trailguard check --policy POLICY --trace TRACE.jsonl        decide every action of a trace
   trailguard check --policy POLICY --action '{"kind":…}'      decide one action
-  trailguard test TESTS.yaml…                                 run policy unit tests`;
+  trailguard test TESTS.yaml…                                 run policy unit tests
+  trailguard plan keygen | sign --key KEY PLAN | verify --policy POLICY --signature SIG PLAN`;
 
 /**
  * Runs the CLI with `argv` (without `node` and the script) and returns the exit code. Never throws:

@@ -37,6 +37,8 @@ export interface CompiledPolicy {
   readonly reads: ReadonlySet<string>;
   /** Sequences, limits, sinks and control sinks by engine index, labels and origins. */
   readonly trajectory: TrajectoryInfo;
+  /** Sealed plans: whether each session needs one, and the keys that may sign them. */
+  readonly plans: { required: boolean; keys: readonly string[] };
 }
 
 // The engine's rule lists are u16 (core-wasm/FORMAT.md), and a policy past this is a generator bug.
@@ -145,6 +147,7 @@ export function compilePolicy(doc: PolicyDoc): { policy?: CompiledPolicy; errors
     maxStack: code.maxDepth,
     defaultEffect: EFFECTS.indexOf(doc.default),
     shadow: doc.mode === "shadow",
+    plansRequired: doc.plans?.required === true,
     unindexed,
     keys,
     trajectory: trajectory.parts,
@@ -162,6 +165,7 @@ export function compilePolicy(doc: PolicyDoc): { policy?: CompiledPolicy; errors
       mode: doc.mode ?? "enforce",
       reads,
       trajectory: trajectory.info,
+      plans: { required: doc.plans?.required === true, keys: doc.plans?.keys ?? [] },
     },
   };
 }

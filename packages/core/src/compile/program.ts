@@ -23,6 +23,8 @@ export interface ProgramParts {
   maxStack: number;
   defaultEffect: number;
   shadow: boolean;
+  /** `plans.required`: a session without a plan is refused. */
+  plansRequired?: boolean;
   unindexed: number[];
   keys: { slot: number; buckets: Map<string, number[]> }[];
   /** Sequences, limits, flows, origins; absent: none, and only the session head in each record. */
@@ -109,7 +111,7 @@ export function assemble(p: ProgramParts): Uint8Array {
 
   w.align(8);
   const total = w.length;
-  const h = [MAGIC, FORMAT_VERSION, p.nSlots, p.rules.length, p.consts.length, p.dfas.length, p.defaultEffect, p.shadow ? 1 : 0,
+  const h = [MAGIC, FORMAT_VERSION, p.nSlots, p.rules.length, p.consts.length, p.dfas.length, p.defaultEffect, (p.shadow ? 1 : 0) | (p.plansRequired ? 2 : 0),
     rulesOff, constsOff, dfasOff, codeOff, indexOff, p.maxStack, total, trajOff];
   h.forEach((v, i) => w.u32(i * 4, v));
   return w.buf.slice(0, total);

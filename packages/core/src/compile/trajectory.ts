@@ -5,8 +5,8 @@ import { EFFECTS, type Effect, type PolicyDoc } from "../policy/types.js";
 import { parseDuration } from "../policy/shape.js";
 import type { FieldPath } from "./fields.js";
 
-/** The fixed head of a session record: flags, actions that ran, labels, origin floor. */
-export const SESSION_HEAD_BYTES = 24;
+/** The fixed head of a session record: flags, actions that ran, labels, origin floor, plan and node. */
+export const SESSION_HEAD_BYTES = 32;
 // 16 buckets of (bucket number, amount), as core-wasm/assembly/trajectory.ts BUCKETS.
 const WINDOW_BYTES = 16 * 16;
 const STEP_STATE_BYTES = 16;

@@ -23,6 +23,10 @@ export interface EngineExports {
   globalBytes(): number;
   observe(i: number, origin: number): void;
   instruct(i: number, origin: number): void;
+  installPlan(ptr: number, length: number): number;
+  planSlots(id: number): number;
+  sessionPlanPart(i: number): void;
+  setSessionPlan(i: number, plan: number): void;
 }
 
 export const TAG = { absent: 0, null: 1, bool: 2, number: 3, string: 4, list: 5, map: 6, error: 7, other: 8 } as const;
@@ -31,6 +35,6 @@ export const VALUE_BYTES = 16;
 export const MAX_PARTS = 64;
 export const LOAD_STATUS = ["ok", "bad magic", "bad format version", "bad length", "table outside the program", "out of memory"];
 /** Decision codes by the engine's number (core-wasm/assembly/decide.ts, trajectory.ts). */
-export const CODES = ["default", "rule", "eval_error", "sequence", "limit", "flow", "origin", "killed"] as const;
+export const CODES = ["default", "rule", "eval_error", "sequence", "limit", "flow", "origin", "killed", "no_plan", "off_plan"] as const;
 /** Matched-entry kinds: which table the entry's index points into. */
 export const KINDS = ["rule", "sequence", "limit", "sink", "control"] as const;

@@ -33,6 +33,12 @@ export interface DecideInputs {
   repeatKey: number;
 }
 
+/** A plan program installed in an engine, with the getters for its own field slots. */
+export interface InstalledPlan {
+  id: number;
+  getters: ((a: PartFields) => unknown)[];
+}
+
 /** An action's fields, one part at a time: a canonical action object per part. */
 export type PartFields = Record<string, unknown>;
 
@@ -99,12 +105,17 @@ export class Engine {
    * batch): each part is evaluated, then the engine decides against the session's state and commits it
    * when the action runs. Throws on an engine trap or an oversized input; the guard denies on both.
    */
-  decide(parts: readonly PartFields[], inputs: DecideInputs): RawResult {
+  decide(parts: readonly PartFields[], inputs: DecideInputs, plan?: InstalledPlan): RawResult {
     if (parts.length === 0 || parts.length > MAX_PARTS) throw new RangeError(`an action has 1 to ${MAX_PARTS} parts`);
     const x = this.x;
     for (let p = 0; p < parts.length; p++) {
-      this.writeSlots(parts[p]!);
+      this.writeSlots(parts[p]!, this.getters, this.slotsPtr);
       x.part(p === 0 ? 1 : 0);
+      if (plan) {
+        // The plan's conditions read their own slots; the policy's were consumed by `part` already.
+        this.writeSlots(parts[p]!, plan.getters, x.planSlots(plan.id));
+        x.sessionPlanPart(inputs.session);
+      }
     }
     if (this.u8.buffer !== x.memory.buffer) this.refreshViews();
     const dv = this.dv;
@@ -127,6 +138,21 @@ export class Engine {
       matched.push({ kind: (v >>> 24) & 0x7f, index: v & 0xffffff, error: (v & 0x80000000) !== 0 });
     }
     return { effect: packed & 0xf, code: (packed >> 4) & 0xf, enforced: ((packed >> 8) & 1) === 1, index: (packed >>> 16) - 1, matched };
+  }
+
+  /** Installs a compiled plan program; returns its engine id. */
+  installPlan(program: Uint8Array, slots: readonly FieldPath[]): InstalledPlan {
+    const at = this.x.reserve(program.length);
+    new Uint8Array(this.x.memory.buffer, at, program.length).set(program);
+    const id = this.x.installPlan(at, program.length);
+    this.refreshViews();
+    if (id < 0) throw new EngineError("engine_load", "the engine refused the plan program");
+    return { id, getters: slots.map(getter) };
+  }
+
+  /** Puts session `slot` at the start of plan `id`. */
+  setSessionPlan(slot: number, id: number): void {
+    this.x.setSessionPlan(slot, id);
   }
 
   /** Labels the last decided action's output carries (its flow sources), if it ran; else 0. */
@@ -200,14 +226,14 @@ export class Engine {
     this.dv = new DataView(this.x.memory.buffer);
   }
 
-  private writeSlots(action: PartFields): void {
+  private writeSlots(action: PartFields, getters: readonly ((a: PartFields) => unknown)[], slotsPtr: number): void {
     if (this.u8.buffer !== this.x.memory.buffer) this.refreshViews();
     // Fields that overflow the string area are written again into one twice the size; doubling reaches
     // the input limit in a bounded number of rounds.
     for (;;) {
       try {
         this.pos = 0;
-        for (let s = 0; s < this.getters.length; s++) this.writeValue(this.slotsPtr + s * VALUE_BYTES, this.getters[s]!(action), true);
+        for (let s = 0; s < getters.length; s++) this.writeValue(slotsPtr + s * VALUE_BYTES, getters[s]!(action), true);
         return;
       } catch (e) {
         if (!(e instanceof NeedRoom)) throw e;

@@ -4,7 +4,10 @@
 // engine restarts.
 
 import canonicalize from "canonicalize";
-import { Engine, InputTooLarge, type RawResult } from "../engine/host.js";
+import { Engine, InputTooLarge, type InstalledPlan, type RawResult } from "../engine/host.js";
+import { compilePlan, type CompiledPlan } from "../plans/plan.js";
+import { verifyPlan } from "../plans/sign.js";
+import { formatPath } from "../policy/issues.js";
 import { loadPolicy } from "../policy/load.js";
 import type { CompiledPolicy } from "../compile/compile.js";
 import { PolicyError, SessionStateError } from "../errors.js";
@@ -43,6 +46,16 @@ export interface Instruction {
   origin: string;
   text: string;
 }
+
+/** A sealed plan offered for a session (DESIGN §4.5), with its Ed25519 signature (base64). */
+export interface PlanOffer {
+  session: string;
+  plan: unknown;
+  signature: string;
+}
+
+/** The outcome of {@link Guard.installPlan}. */
+export type PlanResult = { ok: true } | { ok: false; code: "bad_signature" | "invalid_plan" | "plans_not_enabled" | "engine_fault"; reason: string };
 
 /** Decides actions against one policy. Create with {@link createGuard}. */
 export interface Guard {
@@ -90,6 +103,16 @@ export interface Guard {
   exportSession(session: string): Uint8Array;
   /** Restores state exported by a guard with the same policy; throws `SessionStateError` otherwise. */
   importSession(session: string, bytes: Uint8Array): void;
+  /**
+   * Installs a signed plan for a session: from now on each of its actions must be a step of the plan.
+   * A plan whose signature no policy key verifies is refused, and the session stays planless.
+   * Never throws.
+   *
+   * @example
+   * const r = guard.installPlan({ session: "s1", plan, signature });
+   * if (!r.ok) console.error(r.code, r.reason);
+   */
+  installPlan(offer: PlanOffer): PlanResult;
 }
 
 /**
@@ -113,6 +136,13 @@ export async function createGuard(options: GuardOptions): Promise<Guard> {
   const slots = new SlotTable();
   let sessionCap = 0;
   let agentCap = 0;
+  // Plans are compiled once each (keyed by their canonical JSON) and installed in every engine instance
+  // in the same order, so the plan ids in session records stay valid across instances.
+  const plans: { key: string; plan: CompiledPlan; offer: { plan: unknown; signature: string } }[] = [];
+  let installed: InstalledPlan[] = [];
+  const installAll = (e: Engine) => {
+    installed = plans.map((p) => e.installPlan(p.plan.program, p.plan.slots));
+  };
 
   const make = () => Engine.create(policy, maxInputBytes);
   let engine: Engine | undefined = await make();
@@ -129,6 +159,7 @@ export async function createGuard(options: GuardOptions): Promise<Guard> {
       engine = spare;
       spare = undefined;
       refill();
+      installAll(engine);
       // The trapped instance's state could not be carried over: no session may silently start afresh.
       for (const s of slots.sessions.values()) s.faulted = true;
       sessionCap = agentCap = 0;
@@ -148,6 +179,7 @@ export async function createGuard(options: GuardOptions): Promise<Guard> {
     refill();
     if (engine) {
       try {
+        installAll(engine);
         // State is written only after a decision completes, so the trapped instance's records are whole.
         engine.transplant(old, sessionCap, agentCap);
       } catch {
@@ -190,7 +222,7 @@ export async function createGuard(options: GuardOptions): Promise<Guard> {
       }
       const lift = top >= 0 && st.trustedText !== "" && namedBy(a, st.trustedText) ? top : -1;
       const repeatKey = hasRepeat ? repeatHash(a) : 0;
-      raw = eng.decide(parts, { now, session: st.slot, agent: agentSlot, valueLabels, lift, explicit, repeatKey });
+      raw = eng.decide(parts, { now, session: st.slot, agent: agentSlot, valueLabels, lift, explicit, repeatKey }, st.plan !== undefined ? installed[st.plan] : undefined);
       st.pendingLabels = eng.outputLabels();
     } catch (e) {
       if (e instanceof InputTooLarge) return refusal("input_too_large", e.message);
@@ -200,10 +232,30 @@ export async function createGuard(options: GuardOptions): Promise<Guard> {
     try {
       const d = toDecision(policy, reasons, raw);
       if (valueLabels !== 0n) d.labels = labelNames(traj.labels, valueLabels);
+      if (d.code === "no_plan" && st.planError) {
+        d.code = st.planError;
+        d.reason = `the plan offered for this session was refused (${st.planError}); without a plan every action is denied`;
+      }
       return d;
     } catch (e) {
       return refusal("engine_fault", `the engine's result could not be read: ${describe(e)}`);
     }
+  };
+
+  /** The index of a verified, compiled, installed plan, or why it was refused. */
+  const planIndex = (offer: { plan: unknown; signature: string }): number | { code: "bad_signature" | "invalid_plan" | "plans_not_enabled" | "engine_fault"; reason: string } => {
+    if (policy.plans.keys.length === 0) return { code: "plans_not_enabled", reason: "the policy has no `plans.keys`, so no plan can be verified" };
+    if (!verifyPlan(offer.plan, offer.signature, policy.plans.keys)) return { code: "bad_signature", reason: "no key of the policy verifies the plan's signature" };
+    const key = canonicalize(offer.plan) ?? "";
+    const known = plans.findIndex((p) => p.key === key);
+    if (known >= 0) return known;
+    const { plan, errors } = compilePlan(offer.plan);
+    if (!plan) return { code: "invalid_plan", reason: errors.map((e) => `${formatPath(e.path)}: ${e.message}`).join("; ") };
+    const eng = current();
+    if (!eng) return { code: "engine_fault", reason: "the engine is restarting after a fault" };
+    installed.push(eng.installPlan(plan.program, plan.slots));
+    plans.push({ key, plan, offer: { plan: offer.plan, signature: offer.signature } });
+    return plans.length - 1;
   };
 
   const declaredLabels = (labels: unknown): bigint => {
@@ -254,17 +306,46 @@ export async function createGuard(options: GuardOptions): Promise<Guard> {
       clearSession(st);
       current()?.resetSession(st.slot);
     },
+    installPlan(offer) {
+      const st = typeof offer?.session === "string" ? slots.session(offer.session).state : undefined;
+      if (!st) return { ok: false, code: "invalid_plan", reason: "a plan needs a `session`" };
+      const refuse = (code: "bad_signature" | "invalid_plan" | "plans_not_enabled" | "engine_fault", reason: string): PlanResult => {
+        st.planError = code;
+        return { ok: false, code, reason };
+      };
+      try {
+        const index = planIndex(offer);
+        if (typeof index !== "number") return refuse(index.code, index.reason);
+        const eng = current();
+        if (!eng) return refuse("engine_fault", "the engine is restarting after a fault");
+        eng.setSessionPlan(st.slot, index);
+        st.plan = index;
+        delete st.planError;
+        return { ok: true };
+      } catch (e) {
+        st.faulted = true;
+        return refuse("engine_fault", `the plan could not be installed: ${describe(e)}`);
+      }
+    },
     exportSession(session) {
       const { state: st } = slots.session(session);
       const eng = current();
       if (!eng) throw new SessionStateError("the engine is restarting after a fault; try again");
-      return exportState(policy, eng.exportRecord(st.slot), st);
+      return exportState(policy, eng.exportRecord(st.slot), st, st.plan !== undefined ? plans[st.plan]?.offer : undefined);
     },
     importSession(session, bytes) {
       const { state: st } = slots.session(session);
       const eng = current();
       if (!eng) throw new SessionStateError("the engine is restarting after a fault; try again");
-      const { record, host } = importState(policy, bytes);
+      const { record, host, plan } = importState(policy, bytes);
+      delete st.plan;
+      if (plan) {
+        // The plan travels with the session and is verified again here; its id is this guard's.
+        const index = planIndex(plan);
+        if (typeof index !== "number") throw new SessionStateError(`the session's plan was refused: ${index.reason}`);
+        new DataView(record.buffer, record.byteOffset).setInt32(24, index, true);
+        st.plan = index;
+      }
       eng.importRecord(st.slot, record);
       Object.assign(st, host, { faulted: false });
     },

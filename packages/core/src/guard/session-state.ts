@@ -24,12 +24,14 @@ function programHash(policy: CompiledPolicy): number {
 }
 
 /** Serialises a session's engine record and host state. */
-export function exportState(policy: CompiledPolicy, record: Uint8Array, st: SessionState): Uint8Array {
+export function exportState(policy: CompiledPolicy, record: Uint8Array, st: SessionState, plan?: { plan: unknown; signature: string }): Uint8Array {
   const host = new TextEncoder().encode(JSON.stringify({
     f: st.fingerprints.entries().map(([k, v]) => [k, v.toString(16)]),
     p: st.pendingLabels.toString(16),
     t: st.trustedText,
     s: st.fingerprints.saturated,
+    ...(plan ? { pl: plan } : {}),
+    ...(st.planError ? { pe: st.planError } : {}),
   }));
   const out = new Uint8Array(16 + record.length + host.length);
   const dv = new DataView(out.buffer);
@@ -43,7 +45,7 @@ export function exportState(policy: CompiledPolicy, record: Uint8Array, st: Sess
 }
 
 /** Reads exported state; throws {@link SessionStateError} when it is not for this policy. */
-export function importState(policy: CompiledPolicy, bytes: Uint8Array): { record: Uint8Array; host: Partial<SessionState> } {
+export function importState(policy: CompiledPolicy, bytes: Uint8Array): { record: Uint8Array; host: Partial<SessionState>; plan?: { plan: unknown; signature: string } } {
   if (!(bytes instanceof Uint8Array) || bytes.length < 16) throw new SessionStateError("not trailguard session state: too short");
   const dv = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   if (dv.getUint32(0, true) !== MAGIC) throw new SessionStateError("not trailguard session state: bad magic");
@@ -51,12 +53,16 @@ export function importState(policy: CompiledPolicy, bytes: Uint8Array): { record
   if (dv.getUint32(8, true) !== programHash(policy)) throw new SessionStateError("the session state was exported under another policy");
   const len = dv.getUint32(12, true);
   if (len !== policy.trajectory.recordBytes || 16 + len > bytes.length) throw new SessionStateError("the session state has the wrong length");
-  let host: { f: [number, string][]; p: string; t: string; s: boolean };
+  let host: { f: [number, string][]; p: string; t: string; s: boolean; pl?: { plan: unknown; signature: string }; pe?: string };
   try {
     host = JSON.parse(new TextDecoder().decode(bytes.subarray(16 + len)));
   } catch {
     throw new SessionStateError("the session state's host part is not valid JSON");
   }
   const fingerprints = FingerprintStore.from(host.f.map(([k, v]) => [k, BigInt(`0x${v}`)]), host.s === true);
-  return { record: bytes.slice(16, 16 + len), host: { fingerprints, pendingLabels: BigInt(`0x${host.p}`), trustedText: String(host.t ?? "") } };
+  return {
+    record: bytes.slice(16, 16 + len),
+    host: { fingerprints, pendingLabels: BigInt(`0x${host.p}`), trustedText: String(host.t ?? ""), ...(host.pe ? { planError: host.pe } : {}) },
+    ...(host.pl ? { plan: host.pl } : {}),
+  };
 }

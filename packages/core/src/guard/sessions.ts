@@ -14,6 +14,10 @@ export interface SessionState {
   trustedText: string;
   /** A fault interrupted this session's last decision: its next action is denied. */
   faulted: boolean;
+  /** The session's sealed plan (index into the guard's plans), if one is installed. */
+  plan?: number;
+  /** Why the last plan offered for this session was refused (`bad_signature`, `invalid_plan`). */
+  planError?: string;
 }
 
 /** Assigns engine slots to sessions and agents, in order of first appearance. */
@@ -54,4 +58,6 @@ export function clearSession(state: SessionState): void {
   state.pendingLabels = 0n;
   state.trustedText = "";
   state.faulted = false;
+  delete state.plan;
+  delete state.planError;
 }

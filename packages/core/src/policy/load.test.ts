@@ -30,7 +30,7 @@ describe("loadPolicy", () => {
     const text = [
       "version: 1",              // 1
       "default: deny",           // 2
-      "plans: {}",               // 3
+      "outputs: []",             // 3
       "rules:",                  // 4
       "  - id: a",               // 5
       "    when: action.tol == \"x\"", // 6

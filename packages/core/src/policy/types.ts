@@ -65,6 +65,13 @@ export interface OriginsDoc {
   control_sinks?: { id: string; when: string; min_origin: string; effect: Effect; reason?: string }[];
 }
 
+/** Sealed plans (DESIGN §4.5): whether a session needs one, and the keys that may sign them. */
+export interface PlansDoc {
+  required?: boolean;
+  /** `ed25519:BASE64` public keys. */
+  keys: string[];
+}
+
 /** A policy document (version 1), as written, before compilation. */
 export interface PolicyDoc {
   version: 1;
@@ -79,4 +86,5 @@ export interface PolicyDoc {
   limits?: LimitDoc[];
   flows?: FlowsDoc;
   origins?: OriginsDoc;
+  plans?: PlansDoc;
 }

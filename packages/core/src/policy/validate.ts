@@ -4,12 +4,13 @@
 import { EFFECTS, type PolicyDoc } from "./types.js";
 import type { PolicyIssue } from "./issues.js";
 import { checkId, isRecord, optionalString, requireCondition, suggest, unknownKeys, type Path, type Report } from "./shape.js";
+import { isPlanKey } from "../plans/sign.js";
 import { counting, validateFlows, validateLimits, validateOrigins, validateSequences } from "./validate-trajectory.js";
 
-const ROOT_KEYS = ["version", "name", "description", "default", "mode", "extends", "sets", "rules", "sequences", "limits", "flows", "origins"];
-// Sections of the format (DESIGN §4.5, §4.7) that this engine does not evaluate yet. Accepting and
-// ignoring them would silently weaken a policy, so they are refused by name.
-const LATER_KEYS = ["plans", "outputs"];
+const ROOT_KEYS = ["version", "name", "description", "default", "mode", "extends", "sets", "rules", "sequences", "limits", "flows", "origins", "plans"];
+// Sections of the format (DESIGN §4.7) that this engine does not evaluate yet. Accepting and ignoring
+// them would silently weaken a policy, so they are refused by name.
+const LATER_KEYS = ["outputs"];
 const RULE_KEYS = ["id", "when", "unless", "effect", "reason"];
 /**
  * Built-in packs a policy may extend.
@@ -98,6 +99,7 @@ export function validatePolicyShape(value: unknown): ShapeResult {
   const limits = "limits" in value ? validateLimits(value.limits, seen, err) : undefined;
   const flows = "flows" in value ? validateFlows(value.flows, seen, err) : undefined;
   const origins = "origins" in value ? validateOrigins(value.origins, seen, err) : undefined;
+  if ("plans" in value) validatePlans(value.plans, err);
 
   if (!errors.length) return { doc: value as unknown as PolicyDoc, errors, warnings };
   const sets = isRecord(value.sets) ? Object.fromEntries(Object.entries(value.sets).filter(([, v]) => Array.isArray(v) && v.every((e) => typeof e === "string" && e !== ""))) : {};
@@ -119,6 +121,16 @@ function validateRule(rule: unknown, i: number, seen: Map<string, string>, err: 
   optionalString(rule, "reason", at, err);
   if (rule.effect === undefined) err("missing_key", at, `a rule needs an \`effect\`: ${EFFECTS.map((e) => `\`${e}\``).join(", ")}`);
   else if (!(EFFECTS as readonly unknown[]).includes(rule.effect)) err("type_error", [...at, "effect"], `unknown effect \`${String(rule.effect)}\`; use one of ${EFFECTS.map((e) => `\`${e}\``).join(", ")}`);
+}
+
+function validatePlans(v: unknown, err: Report): void {
+  if (!isRecord(v)) return err("type_error", ["plans"], "`plans` must be a mapping with `keys` (and `required`)");
+  unknownKeys(v, ["required", "keys"], ["plans"], "plans", err);
+  if ("required" in v && typeof v.required !== "boolean") err("type_error", ["plans", "required"], "`required` must be `true` or `false`");
+  if (!Array.isArray(v.keys) || v.keys.length === 0) err(v.keys === undefined ? "missing_key" : "type_error", ["plans"], "`plans` needs `keys`: the `ed25519:BASE64` public keys that may sign plans");
+  else v.keys.forEach((k, i) => {
+    if (!isPlanKey(k)) err("invalid_key", ["plans", "keys", i], `\`${String(k).slice(0, 80)}\` is not an Ed25519 public key (\`ed25519:\` and 32 bytes of base64)`);
+  });
 }
 
 function compilable(rule: unknown): boolean {

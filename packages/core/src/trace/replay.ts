@@ -45,8 +45,8 @@ export async function replayTrace(
         guard.recordInstruction({ session: e.session, origin: e.origin, text: e.text });
         break;
       case "plan":
-        // Sealed plans arrive with their own issue; a policy cannot require them yet (`plans` is refused
-        // at load), so a plan event changes nothing.
+        // A refused plan leaves the session planless; its next actions say why (`bad_signature`, …).
+        guard.installPlan({ session: e.session, plan: e.plan, signature: e.signature });
         break;
     }
   }
