@@ -148,3 +148,30 @@ describe("trailguard", () => {
     expect((await run()).code).toBe(2);
   });
 });
+
+describe("trailguard plan", () => {
+  it("generates a key, signs a plan, and verifies it against a policy; a changed plan fails", async () => {
+    const keygen = await run("plan", "keygen");
+    expect(keygen.code).toBe(0);
+    const { publicKey } = JSON.parse(keygen.out.join("\n")) as { publicKey: string };
+    const keyFile = file("plan.key", keygen.out.join("\n"));
+    const planFile = file("refund.plan.yaml", "version: 1\nnodes:\n  lookup: { when: 'action.tool == \"crm.lookup\"' }\nedges: [[start, lookup]]\n");
+    const signed = await run("plan", "sign", "--key", keyFile, planFile);
+    expect(signed.code).toBe(0);
+    const sig = signed.out[0]!;
+    const pol = file("plans.yaml", `version: 1\ndefault: deny\nplans:\n  required: true\n  keys: ["${publicKey}"]\n`);
+    expect((await run("plan", "verify", "--policy", pol, "--signature", sig, planFile)).code).toBe(0);
+    // Reformatted (JSON instead of YAML): still valid; changed: refused.
+    const asJson = file("refund.plan.json", JSON.stringify({ edges: [["start", "lookup"]], nodes: { lookup: { when: 'action.tool == "crm.lookup"' } }, version: 1 }));
+    expect((await run("plan", "verify", "--policy", pol, "--signature", sig, asJson)).code).toBe(0);
+    const changed = file("evil.plan.yaml", "version: 1\nnodes:\n  lookup: { when: 'true' }\nedges: [[start, lookup]]\n");
+    const bad = await run("plan", "verify", "--policy", pol, "--signature", sig, changed);
+    expect(bad.code).toBe(1);
+    expect(bad.err[0]).toContain("bad signature");
+  });
+  it("reports an invalid plan and bad usage", async () => {
+    const broken = file("broken.plan.yaml", "version: 1\nnodes: {}\nedges: [[start, nowhere]]\n");
+    expect((await run("plan", "sign", "--key", file("k", "x"), broken)).code).toBe(1);
+    expect((await run("plan", "frobnicate")).code).toBe(2);
+  });
+});

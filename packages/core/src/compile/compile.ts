@@ -12,6 +12,7 @@ import { ruleKey } from "./index-rules.js";
 import { assemble } from "./program.js";
 import { pathKey, type FieldPath } from "./fields.js";
 import { compileTrajectory, type TrajectoryInfo } from "./trajectory.js";
+import { parseDuration } from "../policy/shape.js";
 
 /** A rule as the host knows it: enough to name it in a decision. */
 export interface CompiledRule {
@@ -39,10 +40,14 @@ export interface CompiledPolicy {
   readonly trajectory: TrajectoryInfo;
   /** Sealed plans: whether each session needs one, and the keys that may sign them. */
   readonly plans: { required: boolean; keys: readonly string[] };
+  /** Session bounds: live sessions kept, idle time before eviction (0: none), what a returning one gets. */
+  readonly sessions: { max: number; idleMs: number; evicted: "deny" | "fresh" };
 }
 
 // The engine's rule lists are u16 (core-wasm/FORMAT.md), and a policy past this is a generator bug.
 const MAX_RULES = 0xffff;
+// DESIGN §8: 100,000 sessions in one engine.
+const DEFAULT_MAX_SESSIONS = 100_000;
 // The engine keeps one cursor per key field on its stack (core-wasm/assembly/program.ts MAX_KEYS).
 const MAX_INDEX_KEYS = 8;
 
@@ -166,6 +171,11 @@ export function compilePolicy(doc: PolicyDoc): { policy?: CompiledPolicy; errors
       reads,
       trajectory: trajectory.info,
       plans: { required: doc.plans?.required === true, keys: doc.plans?.keys ?? [] },
+      sessions: {
+        max: doc.sessions?.max ?? DEFAULT_MAX_SESSIONS,
+        idleMs: doc.sessions?.idle !== undefined ? parseDuration(doc.sessions.idle)! : 0,
+        evicted: doc.sessions?.evicted ?? "deny",
+      },
     },
   };
 }

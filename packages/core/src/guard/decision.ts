@@ -17,8 +17,8 @@ export interface Decision {
   rule?: string;
   /**
    * Stable reason code: `rule`, `default`, `eval_error` (the deciding rule matched because its condition
-   * could not be evaluated), `sequence`, `limit`, `flow`, `origin`, `killed`, `invalid_action`,
-   * `input_too_large`, `engine_fault`.
+   * could not be evaluated), `sequence`, `limit`, `flow`, `origin`, `killed`, `no_plan`, `off_plan`,
+   * `bad_signature`, `evicted`, `invalid_action`, `input_too_large`, `engine_fault`.
    */
   code: string;
   reason?: string;

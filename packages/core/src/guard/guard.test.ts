@@ -171,3 +171,81 @@ rules:
     expect(actions.map((x) => a.check(x))).toEqual(actions.map((x) => b.check(x)));
   });
 });
+
+describe("sessions", () => {
+  const policy = (extra = "") => `
+version: 1
+default: allow
+rules:
+  - id: stop
+    when: action.tool == "self_destruct"
+    effect: kill
+flows:
+  sources:
+    - when: action.tool == "read_customers"
+      labels: [pii]
+  sinks:
+    - id: no-pii-out
+      when: action.tool == "send_email"
+      forbid: [pii]
+      scope: session
+      effect: deny
+${extra}`;
+  const act = (s: string, t: string, args?: Record<string, unknown>): Action => ({ kind: "tool", session: s, tool: t, ...(args ? { args } : {}) });
+
+  it("evicts the least recently active sessions past `max`, and refuses an evicted session that returns", async () => {
+    const guard = await createGuard({ policy: policy("sessions: { max: 2 }") });
+    expect(guard.check(act("a", "read_customers"), { now: 1 }).effect).toBe("allow");
+    guard.check(act("b", "x"), { now: 2 });
+    guard.check(act("a", "x"), { now: 3 }); // a is now more recent than b
+    guard.check(act("c", "x"), { now: 4 }); // b is evicted
+    expect(guard.check(act("a", "send_email"), { now: 5 })).toMatchObject({ effect: "deny", code: "flow" });
+    expect(guard.check(act("b", "x"), { now: 6 })).toMatchObject({ effect: "deny", code: "evicted" });
+    guard.resetSession("b");
+    expect(guard.check(act("b", "x"), { now: 7 }).effect).toBe("allow");
+  });
+
+  it("evicts idle sessions, and with `evicted: fresh` lets them start anew (unlabelled)", async () => {
+    const guard = await createGuard({ policy: policy("sessions: { idle: 10s, evicted: fresh }") });
+    guard.check(act("a", "read_customers"), { now: 0 });
+    expect(guard.check(act("a", "send_email"), { now: 1000 })).toMatchObject({ effect: "deny", code: "flow" });
+    guard.check(act("b", "x"), { now: 20_000 }); // a has been idle for 19 s: swept
+    expect(guard.check(act("a", "send_email"), { now: 21_000 }).effect).toBe("allow");
+  });
+
+  it("never hands an evicted session's state to a new session that reuses its slot", async () => {
+    const guard = await createGuard({ policy: policy("sessions: { max: 1 }") });
+    guard.check(act("a", "self_destruct"), { now: 1 });
+    guard.check(act("b", "x"), { now: 2 }); // a evicted; b took a fresh slot, then reuses…
+    guard.check(act("c", "x"), { now: 3 }); // …b evicted; c reuses a slot once a's or b's
+    expect(guard.check(act("c", "x"), { now: 4 })).toMatchObject({ effect: "allow", code: "default" });
+  });
+
+  it("exports and imports a session's whole state, and refuses state from another policy", async () => {
+    const one = await createGuard({ policy: policy() });
+    one.check(act("s", "read_customers"), { now: 1 });
+    one.recordResult({ session: "s", output: "jane@example.com" });
+    const bytes = one.exportSession("s");
+    const two = await createGuard({ policy: policy() });
+    two.importSession("s", bytes);
+    expect(two.check(act("s", "send_email"), { now: 2 })).toMatchObject({ effect: "deny", code: "flow", rule: "no-pii-out" });
+    const other = await createGuard({ policy: policy("limits: [{ id: l, max: 5, effect: deny }]") });
+    expect(() => other.importSession("s", bytes)).toThrow(/another policy|wrong length/);
+    expect(() => two.importSession("s", new Uint8Array([1, 2, 3]))).toThrow(/too short/);
+  });
+
+  it("reads time from the clock option when an action has no `now`", async () => {
+    let t = 0;
+    const guard = await createGuard({ policy: policy("limits: [{ id: rate, max: 1, per: 1s, effect: deny }]"), clock: () => t });
+    expect(guard.check(act("s", "x")).effect).toBe("allow");
+    t = 500;
+    expect(guard.check(act("s", "x"))).toMatchObject({ effect: "deny", code: "limit" });
+    t = 3000;
+    expect(guard.check(act("s", "x")).effect).toBe("allow");
+  });
+
+  it("denies when the clock throws", async () => {
+    const guard = await createGuard({ policy: policy(), clock: () => { throw new Error("no time"); } });
+    expect(guard.check(act("s", "x"))).toMatchObject({ effect: "deny", code: "engine_fault" });
+  });
+});

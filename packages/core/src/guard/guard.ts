@@ -15,6 +15,7 @@ import { textOf } from "../flows/fingerprint.js";
 import { canonicalParts, InvalidAction, type CanonicalOptions } from "./canonical.js";
 import { refusal, toDecision, labelNames, type Decision } from "./decision.js";
 import { SlotTable, clearSession, type SessionState } from "./sessions.js";
+import { hash53 } from "./hash.js";
 import { exportState, importState } from "./session-state.js";
 import type { Action } from "./action.js";
 
@@ -164,8 +165,8 @@ export async function createGuard(options: GuardOptions): Promise<Guard> {
       for (const s of slots.sessions.values()) s.faulted = true;
       sessionCap = agentCap = 0;
     }
-    if (engine && (sessionCap < slots.sessions.size || agentCap < slots.agents.size)) {
-      sessionCap = SlotTable.capacity(slots.sessions.size);
+    if (engine && (sessionCap < slots.highWater || agentCap < slots.agents.size)) {
+      sessionCap = SlotTable.capacity(slots.highWater);
       agentCap = SlotTable.capacity(slots.agents.size);
       engine.ensure(sessionCap, agentCap);
     }
@@ -198,10 +199,27 @@ export async function createGuard(options: GuardOptions): Promise<Guard> {
       return refusal("invalid_action", e instanceof InvalidAction ? e.message : `the action could not be read: ${describe(e)}`);
     }
     const a = action as Action;
+    let now: number;
+    try {
+      now = opts?.now ?? clock();
+    } catch (e) {
+      return refusal("engine_fault", `the clock failed: ${describe(e)}`);
+    }
+    if (!slots.sessions.has(a.session) && slots.wasEvicted(a.session)) {
+      // Its state is gone: starting it afresh would forget its labels, plan and kill mark.
+      if (policy.sessions.evicted === "deny") return refusal("evicted", "this session was evicted while idle; an operator must reset it (`resetSession`) before it can act again");
+      slots.forgetEviction(a.session);
+    }
     const { state: st } = slots.session(a.session);
+    slots.touch(a.session, st, now);
     const agentSlot = slots.agent(typeof a.agent === "string" ? a.agent : "");
     const eng = current();
     if (!eng) return refusal("engine_fault", "the engine is restarting after a fault");
+    if (st.needsReset) {
+      eng.resetSession(st.slot);
+      st.needsReset = false;
+    }
+    evict(now);
     if (st.faulted) {
       st.faulted = false;
       return refusal("engine_fault", "a fault interrupted this session's previous decision; this action is refused so the session cannot continue unawares");
@@ -209,7 +227,6 @@ export async function createGuard(options: GuardOptions): Promise<Guard> {
     let raw: RawResult;
     let valueLabels = 0n;
     try {
-      const now = opts?.now ?? clock();
       valueLabels = declaredLabels(a.labels);
       if (hasValueSinks && st.fingerprints.size > 0) {
         valueLabels |= st.fingerprints.labelsOf(scanned(a));
@@ -239,6 +256,18 @@ export async function createGuard(options: GuardOptions): Promise<Guard> {
       return d;
     } catch (e) {
       return refusal("engine_fault", `the engine's result could not be read: ${describe(e)}`);
+    }
+  };
+
+  let lastSweep = -Infinity;
+  /** Keeps the session count within `sessions.max`, and sweeps idle sessions a few times per idle period. */
+  const evict = (now: number) => {
+    if (slots.sessions.size > policy.sessions.max) slots.evictOver(policy.sessions.max);
+    const idle = policy.sessions.idleMs;
+    // A quarter of the idle period between sweeps: a session outlives its idle time by at most that.
+    if (idle > 0 && now - lastSweep >= idle / 4) {
+      lastSweep = now;
+      slots.evictIdle(now - idle);
     }
   };
 
@@ -301,6 +330,7 @@ export async function createGuard(options: GuardOptions): Promise<Guard> {
       }
     },
     resetSession(session) {
+      slots.forgetEviction(session);
       const st = slots.sessions.get(session);
       if (!st) return;
       clearSession(st);
@@ -373,18 +403,7 @@ function namedBy(a: Action, text: string): boolean {
 
 /** A hash of the canonical action (kind, tool, target and arguments), for `repeat` limits. */
 function repeatHash(a: Action): number {
-  const text = canonicalize({ kind: a.kind, tool: a.tool, target: a.target, method: a.method, url: a.url, command: a.command, file: a.file, statement: a.statement, args: a.args }) ?? "";
-  // cyrb53: 53 bits, exact in an f64; a collision could only make two actions look alike (deny more).
-  let h1 = 0xdeadbeef;
-  let h2 = 0x41c6ce57;
-  for (let i = 0; i < text.length; i++) {
-    const c = text.charCodeAt(i);
-    h1 = Math.imul(h1 ^ c, 2654435761);
-    h2 = Math.imul(h2 ^ c, 1597334677);
-  }
-  h1 = Math.imul(h1 ^ (h1 >>> 16), 2246822507) ^ Math.imul(h2 ^ (h2 >>> 13), 3266489909);
-  h2 = Math.imul(h2 ^ (h2 >>> 16), 2246822507) ^ Math.imul(h1 ^ (h1 >>> 13), 3266489909);
-  return 4294967296 * (2097151 & h2) + (h1 >>> 0) + 1;
+  return hash53(canonicalize({ kind: a.kind, tool: a.tool, target: a.target, method: a.method, url: a.url, command: a.command, file: a.file, statement: a.statement, args: a.args }) ?? "");
 }
 
 function resolvePolicy(p: GuardOptions["policy"]): CompiledPolicy {

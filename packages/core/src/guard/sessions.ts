@@ -3,6 +3,10 @@
 // trusted instruction (to tell which actions it names), and whether a fault left the session unsure.
 
 import { FingerprintStore } from "../flows/fingerprint.js";
+import { hash53 } from "./hash.js";
+
+/** Evicted sessions remembered (by 53-bit hash), so a returning one is recognised; past it the oldest are forgotten. */
+export const MAX_TOMBSTONES = 1_000_000;
 
 /** Host-side state of one session. */
 export interface SessionState {
@@ -18,20 +22,76 @@ export interface SessionState {
   plan?: number;
   /** Why the last plan offered for this session was refused (`bad_signature`, `invalid_plan`). */
   planError?: string;
+  /** The time of its last action (for idle eviction). */
+  lastSeen: number;
+  /** Its slot last held an evicted session: the engine's record must be reset before use. */
+  needsReset: boolean;
 }
 
-/** Assigns engine slots to sessions and agents, in order of first appearance. */
+/**
+ * Assigns engine slots to sessions and agents. Sessions are kept in least-recently-active order; evicted
+ * ones give their slot back and leave a tombstone, so that their return is recognised.
+ */
 export class SlotTable {
   readonly sessions = new Map<string, SessionState>();
   readonly agents = new Map<string, number>();
+  private readonly free: number[] = [];
+  private readonly tombstones = new Set<number>();
+  /** Slots handed out so far: the engine must hold this many records. */
+  highWater = 0;
 
-  /** The session's state, created on first sight; `fresh` says whether it was. */
-  session(id: string): { state: SessionState; fresh: boolean } {
-    let state = this.sessions.get(id);
-    if (state) return { state, fresh: false };
-    state = { slot: this.sessions.size, fingerprints: new FingerprintStore(), pendingLabels: 0n, trustedText: "", faulted: false };
+  /** The session's state, created on first sight; `reused` says its slot held an evicted session. */
+  session(id: string): { state: SessionState; fresh: boolean; reused: boolean } {
+    const known = this.sessions.get(id);
+    if (known) return { state: known, fresh: false, reused: false };
+    const reused = this.free.length > 0;
+    const slot = reused ? this.free.pop()! : this.highWater++;
+    const state: SessionState = { slot, fingerprints: new FingerprintStore(), pendingLabels: 0n, trustedText: "", faulted: false, lastSeen: 0, needsReset: reused };
     this.sessions.set(id, state);
-    return { state, fresh: true };
+    return { state, fresh: true, reused };
+  }
+
+  /** Marks the session as the most recently active one. */
+  touch(id: string, state: SessionState, now: number): void {
+    state.lastSeen = now;
+    // Re-inserting moves the entry to the end of the map's order: the front is the least recent.
+    this.sessions.delete(id);
+    this.sessions.set(id, state);
+  }
+
+  /** Evicts the least recently active sessions until at most `max` remain. */
+  evictOver(max: number): void {
+    for (const [id] of this.sessions) {
+      if (this.sessions.size <= max) break;
+      this.evict(id);
+    }
+  }
+
+  /** Evicts every session whose last action is older than `before`. */
+  evictIdle(before: number): void {
+    for (const [id, state] of this.sessions) {
+      if (state.lastSeen >= before) break;
+      this.evict(id);
+    }
+  }
+
+  private evict(id: string): void {
+    const state = this.sessions.get(id);
+    if (!state) return;
+    this.sessions.delete(id);
+    this.free.push(state.slot);
+    if (this.tombstones.size >= MAX_TOMBSTONES) this.tombstones.delete(this.tombstones.values().next().value!);
+    this.tombstones.add(hash53(id));
+  }
+
+  /** Whether the session was evicted (and not reset since). */
+  wasEvicted(id: string): boolean {
+    return this.tombstones.size > 0 && this.tombstones.has(hash53(id));
+  }
+
+  /** Forgets an eviction: the session may start afresh. */
+  forgetEviction(id: string): void {
+    this.tombstones.delete(hash53(id));
   }
 
   /** The agent's slot (the empty id stands for actions without an agent). */

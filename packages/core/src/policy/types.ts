@@ -72,6 +72,16 @@ export interface PlansDoc {
   keys: string[];
 }
 
+/** How many sessions the guard keeps, and what a session that was evicted gets when it returns. */
+export interface SessionsDoc {
+  /** Live sessions kept (default 100,000); past it the least recently active are evicted. */
+  max?: number;
+  /** Evict sessions idle this long (a duration); default: only `max` evicts. */
+  idle?: number | string;
+  /** `deny` (default): a returning evicted session is refused until reset; `fresh`: it starts anew. */
+  evicted?: "deny" | "fresh";
+}
+
 /** A policy document (version 1), as written, before compilation. */
 export interface PolicyDoc {
   version: 1;
@@ -87,4 +97,5 @@ export interface PolicyDoc {
   flows?: FlowsDoc;
   origins?: OriginsDoc;
   plans?: PlansDoc;
+  sessions?: SessionsDoc;
 }

@@ -3,11 +3,14 @@
 
 import { EFFECTS, type PolicyDoc } from "./types.js";
 import type { PolicyIssue } from "./issues.js";
-import { checkId, isRecord, optionalString, requireCondition, suggest, unknownKeys, type Path, type Report } from "./shape.js";
+import { checkId, isRecord, optionalString, parseDuration, requireCondition, suggest, unknownKeys, type Path, type Report } from "./shape.js";
+
+/** The most sessions one guard may keep (each costs its record in the engine). */
+export const MAX_SESSIONS = 10_000_000;
 import { isPlanKey } from "../plans/sign.js";
 import { counting, validateFlows, validateLimits, validateOrigins, validateSequences } from "./validate-trajectory.js";
 
-const ROOT_KEYS = ["version", "name", "description", "default", "mode", "extends", "sets", "rules", "sequences", "limits", "flows", "origins", "plans"];
+const ROOT_KEYS = ["version", "name", "description", "default", "mode", "extends", "sets", "rules", "sequences", "limits", "flows", "origins", "plans", "sessions"];
 // Sections of the format (DESIGN §4.7) that this engine does not evaluate yet. Accepting and ignoring
 // them would silently weaken a policy, so they are refused by name.
 const LATER_KEYS = ["outputs"];
@@ -100,6 +103,7 @@ export function validatePolicyShape(value: unknown): ShapeResult {
   const flows = "flows" in value ? validateFlows(value.flows, seen, err) : undefined;
   const origins = "origins" in value ? validateOrigins(value.origins, seen, err) : undefined;
   if ("plans" in value) validatePlans(value.plans, err);
+  if ("sessions" in value) validateSessions(value.sessions, err);
 
   if (!errors.length) return { doc: value as unknown as PolicyDoc, errors, warnings };
   const sets = isRecord(value.sets) ? Object.fromEntries(Object.entries(value.sets).filter(([, v]) => Array.isArray(v) && v.every((e) => typeof e === "string" && e !== ""))) : {};
@@ -121,6 +125,16 @@ function validateRule(rule: unknown, i: number, seen: Map<string, string>, err: 
   optionalString(rule, "reason", at, err);
   if (rule.effect === undefined) err("missing_key", at, `a rule needs an \`effect\`: ${EFFECTS.map((e) => `\`${e}\``).join(", ")}`);
   else if (!(EFFECTS as readonly unknown[]).includes(rule.effect)) err("type_error", [...at, "effect"], `unknown effect \`${String(rule.effect)}\`; use one of ${EFFECTS.map((e) => `\`${e}\``).join(", ")}`);
+}
+
+function validateSessions(v: unknown, err: Report): void {
+  if (!isRecord(v)) return err("type_error", ["sessions"], "`sessions` must be a mapping (`max`, `idle`, `evicted`)");
+  unknownKeys(v, ["max", "idle", "evicted"], ["sessions"], "sessions", err);
+  if ("max" in v && !(Number.isInteger(v.max) && (v.max as number) >= 1 && (v.max as number) <= MAX_SESSIONS)) {
+    err("type_error", ["sessions", "max"], `\`max\` must be an integer from 1 to ${MAX_SESSIONS}`);
+  }
+  if ("idle" in v && parseDuration(v.idle) === undefined) err("type_error", ["sessions", "idle"], `\`idle\` must be a duration like \`30m\` or milliseconds, not \`${String(v.idle)}\``);
+  if ("evicted" in v && v.evicted !== "deny" && v.evicted !== "fresh") err("type_error", ["sessions", "evicted"], "`evicted` must be `deny` or `fresh`");
 }
 
 function validatePlans(v: unknown, err: Report): void {
