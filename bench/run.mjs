@@ -107,9 +107,25 @@ console.log(`  p50 ${fmt(withTrajectory.p50_us)} µs  p99 ${fmt(withTrajectory.p
 console.log(`\nguard.check by policy size:`);
 for (const r of scaling) console.log(`  ${String(r.rules).padStart(5)} rules  p50 ${fmt(r.p50_us)} µs  p99 ${fmt(r.p99_us)} µs  (${fmt(r.p50_us / scaling[0].p50_us, 2)}× the 10-rule p50)`);
 
+// Memory per idle session: 100,000 sessions of the trajectory policy, one action each.
+const memGuard = await createGuard({ policy: loadPolicy(referencePolicy(RULES, { trajectory: true }).yaml).policy });
+const used = () => {
+  globalThis.gc?.();
+  const m = process.memoryUsage();
+  return m.heapUsed + m.arrayBuffers;
+};
+const SESSIONS = 100_000;
+memGuard.check({ kind: "tool", session: "warm", tool: "read_1", args: { path: "/srv/x" } }, { now: 0 });
+const before = used();
+for (let i = 0; i < SESSIONS; i++) memGuard.check({ kind: "tool", session: `s${i}`, tool: "read_1", args: { path: "/srv/x" } }, { now: i });
+const perSession = (used() - before) / SESSIONS;
+const recordBytes = memGuard.policy.trajectory.recordBytes;
+console.log(`\nmemory per idle session (${SESSIONS.toLocaleString("en")} sessions, trajectory policy): ${Math.round(perSession)} bytes (engine record ${recordBytes} bytes; the rest is the host's session map and fingerprint store)${globalThis.gc ? "" : " — run with --expose-gc for a steadier figure"}`);
+const memory = { sessions: SESSIONS, bytes_per_session: Math.round(perSession), record_bytes: recordBytes };
+
 if (json) {
   mkdirSync(new URL("./results/", import.meta.url), { recursive: true });
-  const out = { date: new Date().toISOString(), node: process.version, cpu: cpus()[0]?.model, cores: cpus().length, rules: RULES, actions: actions.length, timer_overhead_ns: overhead, results, scaling, with_trajectory: withTrajectory };
+  const out = { date: new Date().toISOString(), node: process.version, cpu: cpus()[0]?.model, cores: cpus().length, rules: RULES, actions: actions.length, timer_overhead_ns: overhead, results, scaling, with_trajectory: withTrajectory, memory };
   writeFileSync(new URL("./results/latest.json", import.meta.url), `${JSON.stringify(out, null, 2)}\n`);
   console.log("\nwrote bench/results/latest.json");
 }

@@ -36,9 +36,15 @@ function hash(s: string): number {
  */
 export function fingerprints(text: string): number[] {
   const out: number[] = [];
-  const tokens = (text.length > MAX_SCAN ? text.slice(0, MAX_SCAN) : text).toLowerCase().match(TOKEN) ?? [];
+  // Punctuation around a token is not part of it (`closes.` is `closes`), and a token that is only
+  // punctuation (`--`, `...`) is none: both must not break a run of words.
+  const tokens: string[] = [];
+  for (const raw of (text.length > MAX_SCAN ? text.slice(0, MAX_SCAN) : text).toLowerCase().match(TOKEN) ?? []) {
+    const t = raw.replace(/^[._+-]+|[._+-]+$/g, "");
+    if (t !== "") tokens.push(t);
+  }
   for (let i = 0; i < tokens.length; i++) {
-    const t = tokens[i]!.replace(/^[._+-]+|[._+-]+$/g, "");
+    const t = tokens[i]!;
     if (t.length >= LONG_TOKEN || (t.length >= DATA_TOKEN && /[\d@]/.test(t))) out.push(hash(t));
     if (i + SHINGLE <= tokens.length) out.push(hash(tokens.slice(i, i + SHINGLE).join(" ")));
   }

@@ -4,7 +4,7 @@
 // engine restarts.
 
 import canonicalize from "canonicalize";
-import { Engine, InputTooLarge, type InstalledPlan, type RawResult } from "../engine/host.js";
+import { Engine, InputTooLarge, type InstalledPlan, type PartFields, type RawResult } from "../engine/host.js";
 import { compilePlan, type CompiledPlan } from "../plans/plan.js";
 import { verifyPlan } from "../plans/sign.js";
 import { formatPath } from "../policy/issues.js";
@@ -15,7 +15,7 @@ import { textOf } from "../flows/fingerprint.js";
 import { canonicalParts, InvalidAction, type CanonicalOptions } from "./canonical.js";
 import { refusal, toDecision, labelNames, type Decision } from "./decision.js";
 import { SlotTable, clearSession, type SessionState } from "./sessions.js";
-import { hash53 } from "./hash.js";
+import { hashValue } from "./hash.js";
 import { exportState, importState } from "./session-state.js";
 import type { Action } from "./action.js";
 
@@ -237,8 +237,8 @@ export async function createGuard(options: GuardOptions): Promise<Guard> {
       if (typeof a.origin === "string" && explicit < 0 && traj.origins.length > 0) {
         return refusal("invalid_action", `unknown origin \`${a.origin}\`; the policy's origins are ${traj.origins.join(", ")}`);
       }
-      const lift = top >= 0 && st.trustedText !== "" && namedBy(a, st.trustedText) ? top : -1;
-      const repeatKey = hasRepeat ? repeatHash(a) : 0;
+      const lift = top >= 0 && st.trustedText !== "" && namedBy(parts[0]!, st.trustedText) ? top : -1;
+      const repeatKey = hasRepeat ? repeatHash(parts) : 0;
       raw = eng.decide(parts, { now, session: st.slot, agent: agentSlot, valueLabels, lift, explicit, repeatKey }, st.plan !== undefined ? installed[st.plan] : undefined);
       st.pendingLabels = eng.outputLabels();
     } catch (e) {
@@ -388,10 +388,10 @@ function scanned(a: Action): string {
 }
 
 /**
- * Whether an instruction's text names the action: its file (or file name), URL, host or tool appears in
- * it. A heuristic, deliberately narrow; see docs/policy.md, "Origins".
+ * Whether an instruction's text names the action (canonical fields): its file (or file name), URL, host
+ * or tool appears in it. A heuristic, deliberately narrow; see docs/trajectory.md, "Origins".
  */
-function namedBy(a: Action, text: string): boolean {
+function namedBy(a: PartFields, text: string): boolean {
   const names: unknown[] = [a.file, a.url, a.host, a.tool];
   if (typeof a.file === "string") {
     const base = a.file.slice(a.file.lastIndexOf("/") + 1);
@@ -401,9 +401,13 @@ function namedBy(a: Action, text: string): boolean {
   return names.some((n) => typeof n === "string" && n.length >= 3 && text.includes(n.toLowerCase()));
 }
 
-/** A hash of the canonical action (kind, tool, target and arguments), for `repeat` limits. */
-function repeatHash(a: Action): number {
-  return hash53(canonicalize({ kind: a.kind, tool: a.tool, target: a.target, method: a.method, url: a.url, command: a.command, file: a.file, statement: a.statement, args: a.args }) ?? "");
+/**
+ * A hash of the canonical action (kind, tool, target, method, URL, file, every part's command and
+ * statement, arguments), for `repeat` limits: the same action however it was spelt.
+ */
+function repeatHash(parts: readonly PartFields[]): number {
+  const a = parts[0]!;
+  return hashValue([a.kind, a.tool, a.target, a.method, a.url, a.file, parts.map((p) => p.command), parts.map((p) => p.statement), a.args]);
 }
 
 function resolvePolicy(p: GuardOptions["policy"]): CompiledPolicy {
