@@ -80,6 +80,8 @@ export class Engine {
   private strCap = 0;
   private pos = 0;
   private readonly enc = new TextEncoder();
+  private readonly inputAt: number;
+  private readonly outputAt: number;
 
   private constructor(instance: WebAssembly.Instance, private readonly policy: CompiledPolicy, private readonly maxInputBytes: number) {
     this.x = instance.exports as unknown as EngineExports;
@@ -90,6 +92,8 @@ export class Engine {
     const status = this.x.install(at, prog.length);
     if (status !== 0) throw new EngineError("engine_load", `the engine refused the program: ${LOAD_STATUS[status] ?? `status ${status}`}`);
     this.slotsPtr = this.x.slotsPtr();
+    this.inputAt = this.x.inputPtr();
+    this.outputAt = this.x.outputPtr();
     this.getters = policy.slots.map(getter);
     this.growStrings(INITIAL_STRING_AREA);
   }
@@ -119,10 +123,12 @@ export class Engine {
     }
     if (this.u8.buffer !== x.memory.buffer) this.refreshViews();
     const dv = this.dv;
-    const at = x.inputPtr();
+    const at = this.inputAt;
     dv.setFloat64(at, inputs.now, true);
-    dv.setUint32(at + 8, Number(inputs.valueLabels & 0xffffffffn), true);
-    dv.setUint32(at + 12, Number((inputs.valueLabels >> 32n) & 0xffffffffn), true);
+    // Most actions carry no labels: skip the BigInt arithmetic for them.
+    const labels = inputs.valueLabels;
+    dv.setUint32(at + 8, labels === 0n ? 0 : Number(labels & 0xffffffffn), true);
+    dv.setUint32(at + 12, labels === 0n ? 0 : Number((labels >> 32n) & 0xffffffffn), true);
     dv.setInt32(at + 16, inputs.lift, true);
     dv.setInt32(at + 20, inputs.explicit, true);
     dv.setFloat64(at + 24, inputs.repeatKey, true);
@@ -131,10 +137,9 @@ export class Engine {
     const packed = x.finish();
     const n = x.matchedCount();
     const base = x.matchedPtr();
-    const view = new DataView(x.memory.buffer);
     const matched: RawResult["matched"] = [];
     for (let i = 0; i < n; i++) {
-      const v = view.getUint32(base + i * 4, true);
+      const v = dv.getUint32(base + i * 4, true);
       matched.push({ kind: (v >>> 24) & 0x7f, index: v & 0xffffff, error: (v & 0x80000000) !== 0 });
     }
     return { effect: packed & 0xf, code: (packed >> 4) & 0xf, enforced: ((packed >> 8) & 1) === 1, index: (packed >>> 16) - 1, matched };
@@ -157,10 +162,13 @@ export class Engine {
 
   /** Labels the last decided action's output carries (its flow sources), if it ran; else 0. */
   outputLabels(): bigint {
-    const dv = new DataView(this.x.memory.buffer);
-    const at = this.x.outputPtr();
+    if (this.u8.buffer !== this.x.memory.buffer) this.refreshViews();
+    const dv = this.dv;
+    const at = this.outputAt;
     if (dv.getUint32(at + 8, true) === 0) return 0n;
-    return BigInt(dv.getUint32(at, true)) | (BigInt(dv.getUint32(at + 4, true)) << 32n);
+    const lo = dv.getUint32(at, true);
+    const hi = dv.getUint32(at + 4, true);
+    return lo === 0 && hi === 0 ? 0n : BigInt(lo) | (BigInt(hi) << 32n);
   }
 
   /** Makes room for session slots `0..n-1` (new ones fresh) and agent slots `0..agents-1`. */

@@ -53,16 +53,8 @@ export function toDecision(policy: CompiledPolicy, reasons: readonly string[], r
   const t = policy.trajectory;
   const tables: readonly (readonly { id: string; reason?: string }[])[] = [policy.rules, t.sequences, t.limits, t.sinks, t.controlSinks];
   // Matched entries come per part and per kind; list each once, rules first, in policy order.
-  const seen = new Set<number>();
-  const order: number[] = [];
-  for (const m of raw.matched) {
-    const key = m.kind * 0x1000000 + m.index;
-    if (!seen.has(key)) {
-      seen.add(key);
-      order.push(key);
-    }
-  }
-  if (order.length > 1) order.sort((a, b) => a - b);
+  let order = raw.matched.map((m) => m.kind * 0x1000000 + m.index);
+  if (order.length > 1) order = [...new Set(order)].sort((a, b) => a - b);
   const code = CODES[raw.code] ?? "engine_fault";
   const d: Decision = {
     effect: EFFECTS[raw.effect] ?? "deny",
