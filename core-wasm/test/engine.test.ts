@@ -6,6 +6,7 @@ import { readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { assemble, type ProgramParts } from "../../packages/core/src/compile/program.js";
 import { OP } from "../../packages/core/src/compile/codegen.js";
+import type { EngineExports } from "../../packages/core/src/engine/abi.js";
 
 const wasmPath = fileURLToPath(new URL("../dist/trailguard.wasm", import.meta.url));
 let module: WebAssembly.Module;
@@ -13,20 +14,7 @@ beforeAll(() => {
   module = new WebAssembly.Module(readFileSync(wasmPath));
 });
 
-interface Exports {
-  memory: WebAssembly.Memory;
-  reserve(n: number): number;
-  install(p: number, n: number): number;
-  slotsPtr(): number;
-  inputPtr(): number;
-  matchedPtr(): number;
-  matchedCount(): number;
-  part(first: number): void;
-  finish(): number;
-  ensureSessions(n: number): void;
-  ensureAgents(n: number): void;
-  resetSessionAt(i: number): void;
-}
+type Exports = EngineExports;
 
 const ALLOW = 0, FLAG = 1, ASK = 2, DENY = 3, KILL = 4;
 type Val = undefined | null | boolean | number | string | Val[];
