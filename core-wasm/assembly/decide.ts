@@ -86,7 +86,8 @@ export function part(first: i32): void {
     beginTrajectory();
     beginPlan();
   }
-  hitPart();
+  // The inputs (session slot included) are written before the first part.
+  hitPart(sessionRecord(load<i32>(inputs, 32)));
 }
 
 /** Evaluates session `i`'s plan frontier on the current part (the host filled the plan's slots). */

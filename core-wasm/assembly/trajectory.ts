@@ -92,17 +92,24 @@ export function beginTrajectory(): void {
   return r == R_TRUE || (r == R_ERROR && effect >= EFFECT_ASK);
 }
 
-/** Evaluates every trajectory condition on the current part; hits accumulate over the parts. */
-export function hitPart(): void {
+/**
+ * Evaluates the trajectory conditions on the current part; hits accumulate over the parts. A sequence
+ * step after the first is evaluated only when the step before it is armed in the session's state: one
+ * action never counts as two steps, so an unarmed step's hit could neither advance nor complete anything.
+ */
+export function hitPart(sess: usize): void {
   for (let s: i32 = 0; s < nSeq; s++) {
     const e = seqBase + <usize>s * SEQ_BYTES;
     const effect = <i32>load<u8>(e);
     const steps = <i32>load<u16>(e, 2);
     const pcs = trajBase + <usize>load<u32>(e, 16);
+    const states = sess + <usize>load<u32>(e, 20);
     const h = seqHits + <usize>s * 4;
     let mask = load<u32>(h);
     for (let j: i32 = 0; j < steps; j++) {
-      if ((mask & (1 << j)) == 0 && holds(load<u32>(pcs + <usize>j * 4), effect)) mask |= 1 << j;
+      if ((mask & (1 << j)) != 0) continue;
+      if (j > 0 && seqStart(states + <usize>(j - 1) * 16) == 0) continue;
+      if (holds(load<u32>(pcs + <usize>j * 4), effect)) mask |= 1 << j;
     }
     store<u32>(h, mask);
   }

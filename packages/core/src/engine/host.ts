@@ -112,15 +112,7 @@ export class Engine {
   decide(parts: readonly PartFields[], inputs: DecideInputs, plan?: InstalledPlan): RawResult {
     if (parts.length === 0 || parts.length > MAX_PARTS) throw new RangeError(`an action has 1 to ${MAX_PARTS} parts`);
     const x = this.x;
-    for (let p = 0; p < parts.length; p++) {
-      this.writeSlots(parts[p]!, this.getters, this.slotsPtr);
-      x.part(p === 0 ? 1 : 0);
-      if (plan) {
-        // The plan's conditions read their own slots; the policy's were consumed by `part` already.
-        this.writeSlots(parts[p]!, plan.getters, x.planSlots(plan.id));
-        x.sessionPlanPart(inputs.session);
-      }
-    }
+    // Inputs first: the engine reads the session's state while it evaluates the parts.
     if (this.u8.buffer !== x.memory.buffer) this.refreshViews();
     const dv = this.dv;
     const at = this.inputAt;
@@ -134,12 +126,24 @@ export class Engine {
     dv.setFloat64(at + 24, inputs.repeatKey, true);
     dv.setInt32(at + 32, inputs.session, true);
     dv.setInt32(at + 36, inputs.agent, true);
+    for (let p = 0; p < parts.length; p++) {
+      this.writeSlots(parts[p]!, this.getters, this.slotsPtr);
+      x.part(p === 0 ? 1 : 0);
+      if (plan) {
+        // The plan's conditions read their own slots; the policy's were consumed by `part` already.
+        this.writeSlots(parts[p]!, plan.getters, x.planSlots(plan.id));
+        x.sessionPlanPart(inputs.session);
+      }
+    }
     const packed = x.finish();
+    // Writing the slots may have grown memory, which detaches the old views.
+    if (this.u8.buffer !== x.memory.buffer) this.refreshViews();
+    const view = this.dv;
     const n = x.matchedCount();
     const base = x.matchedPtr();
     const matched: RawResult["matched"] = [];
     for (let i = 0; i < n; i++) {
-      const v = dv.getUint32(base + i * 4, true);
+      const v = view.getUint32(base + i * 4, true);
       matched.push({ kind: (v >>> 24) & 0x7f, index: v & 0xffffff, error: (v & 0x80000000) !== 0 });
     }
     return { effect: packed & 0xf, code: (packed >> 4) & 0xf, enforced: ((packed >> 8) & 1) === 1, index: (packed >>> 16) - 1, matched };
