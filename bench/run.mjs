@@ -18,6 +18,9 @@ const RULES = 100;
 // Enough samples for a stable p99 (1% of 100k is 1,000 samples), within seconds for the fast contenders.
 const SAMPLES = quick ? 20_000 : 100_000;
 const WARMUP = quick ? 5_000 : 20_000;
+// Warm-up also runs for at least this long: V8 keeps optimising a hot loop well past the first tens of
+// thousands of calls, and steady state is what an agent's long-running process sees.
+const WARMUP_MS = quick ? 250 : 1_000;
 // Slow contenders stop at this budget instead of the sample count.
 const TIME_BUDGET_MS = quick ? 1_000 : 4_000;
 
@@ -38,7 +41,8 @@ function quantile(sorted, q) {
 // loop would see every contender at one call site, and its feedback would mix their shapes. On Node
 // 20.20 that mix also crashes V8's deoptimizer once cedar-wasm joins it (a fatal "unreachable code").
 const MEASURE_SOURCE = `
-  for (let i = 0; i < WARMUP; i++) decide(i % n);
+  const warmEnd = Date.now() + WARMUP_MS;
+  for (let i = 0; i < WARMUP || (i & 1023) !== 0 || Date.now() < warmEnd; i++) decide(i % n);
   const samples = [];
   const deadline = Date.now() + TIME_BUDGET_MS;
   for (let i = 0; i < SAMPLES; i++) {
@@ -56,8 +60,8 @@ const MEASURE_SOURCE = `
 `;
 
 function measure(decide, n, overhead) {
-  const loop = new Function("decide", "n", "overhead", "WARMUP", "SAMPLES", "TIME_BUDGET_MS", "process", MEASURE_SOURCE);
-  const { samples, loops, seconds } = loop(decide, n, overhead, WARMUP, SAMPLES, TIME_BUDGET_MS, process);
+  const loop = new Function("decide", "n", "overhead", "WARMUP", "WARMUP_MS", "SAMPLES", "TIME_BUDGET_MS", "process", MEASURE_SOURCE);
+  const { samples, loops, seconds } = loop(decide, n, overhead, WARMUP, WARMUP_MS, SAMPLES, TIME_BUDGET_MS, process);
   return { samples: samples.length, p50_us: quantile(samples, 0.5) / 1000, p99_us: quantile(samples, 0.99) / 1000, ops_per_s: Math.round(loops / seconds) };
 }
 
