@@ -210,3 +210,28 @@ describe("canonicaliseUrl: errors", () => {
     }
   });
 });
+
+describe("the plain-URL fast path", () => {
+  it("agrees with the full canonicalisation on generated URLs", async () => {
+    const { canonicaliseUrlFully, plainUrl } = await import("./http.js");
+    const hosts = ["a.example", "api.internal.example", "x-y.example", "a1.b2.example", "localhost", "ex", "0x7f.example", "1.example", "example.c0m", "EXAMPLE.com", "a..b", "-a.example", "a-.example", "xn--bcher-kva.example", "127.0.0.1", "1.2.3.4x"];
+    const ports = ["", ":80", ":443", ":8080", ":0443", ":65535", ":65536", ":0", ":1"];
+    const paths = ["", "/", "/a", "/a/", "/a/b", "/a//b", "/./a", "/a/..", "/a/%2e", "/a/.b", "/a b", "/a~b", "/a:b@c", "/(x)", "/a\\b", "/é", "/a'b", "/a\"b", "/a{b}"];
+    const queries = ["", "?", "?a=1", "?a=1&b=2", "?q=a b", "?q='x'", "?x=%20", "?a/b?c", "?#frag"];
+    let seed = 7;
+    const next = () => (seed = (seed * 1103515245 + 12345) & 0x7fffffff);
+    let fast = 0;
+    for (let i = 0; i < 4000; i++) {
+      const scheme = ["http", "https", "HTTP", "ftp"][next() % 4]!;
+      const url = `${scheme}://${hosts[next() % hosts.length]}${ports[next() % ports.length]}${paths[next() % paths.length]}${queries[next() % queries.length]}`;
+      const full = canonicaliseUrlFully(url);
+      const got = canonicaliseUrl(url);
+      if (full.ok) expect(got, url).toEqual(full);
+      else expect(got.ok, url).toBe(false);
+      if (plainUrl(url)) fast++;
+    }
+    // The fast path must actually be taken on a good share of ordinary URLs, or it tests nothing.
+    expect(fast).toBeGreaterThan(400);
+  });
+});
+

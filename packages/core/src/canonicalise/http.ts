@@ -96,6 +96,17 @@ function stripTrailingDots(host: string, special: boolean): string {
 }
 
 /** Resolves `.`/`..` segments (never above `/`) and repeated slashes; a trailing slash is kept as servers see it. */
+/**
+ * The full canonicalisation, without the fast path. Exported for the test that proves the two agree;
+ * callers use {@link canonicaliseUrl}.
+ *
+ * @example
+ * canonicaliseUrlFully("https://a.example/x") // same as canonicaliseUrl
+ */
+export function canonicaliseUrlFully(raw: string, base?: string): CanonicalUrl | CanonicalError {
+  return parseFully(raw, base);
+}
+
 function resolveSegments(path: string): string {
   // Opaque paths (`mailto:a@b`) have no hierarchy to resolve; and without an empty, `.` or `..` segment
   // there is nothing to resolve either: the common case skips the split and join.
@@ -132,6 +143,43 @@ function resolveSegments(path: string): string {
  * //   path: "/etc/passwd", query: "" }
  */
 export function canonicaliseUrl(raw: string, base?: string): CanonicalUrl | CanonicalError {
+  return (base === undefined ? plainUrl(raw) : undefined) ?? parseFully(raw, base);
+}
+
+// An http(s) URL already in canonical form: lower-case scheme and DNS host whose last label has a
+// letter (so no IPv4 reading, no IDNA), an optional port, a path and query of characters WHATWG leaves
+// as they are, with no `%`, `\`, empty, `.` or `..` segments, and no fragment. Its canonical fields are
+// its own text, so `new URL` is skipped; http.test.ts proves both paths agree on generated URLs.
+const PLAIN_URL = /^(https?):\/\/((?:[a-z0-9-]+\.)*[a-z0-9-]*[a-z][a-z0-9-]*)(?::([1-9][0-9]{0,4}))?((?:\/[A-Za-z0-9_~!$&()*+,;=:@-][A-Za-z0-9._~!$&()*+,;=:@-]*)*\/?)(?:\?([A-Za-z0-9._~!$&()*+,;=:@\/?-]*))?$/;
+
+/**
+ * The fast path alone: the canonical fields of a URL already in canonical form, or undefined. Exported for
+ * the test that proves it agrees with the full path; callers use {@link canonicaliseUrl}.
+ *
+ * @example
+ * plainUrl("https://a.example/x") // { ok: true, host: "a.example", … }
+ */
+export function plainUrl(raw: unknown): CanonicalUrl | undefined {
+  if (typeof raw !== "string" || raw.length > 2048) return undefined;
+  const m = PLAIN_URL.exec(raw);
+  if (!m) return undefined;
+  const scheme = m[1]!;
+  const host = m[2]!;
+  const explicit = m[3] !== undefined ? Number(m[3]) : undefined;
+  const segments = m[4] ?? "";
+  // A segment starting with `.` was excluded above, so `..` and `.` cannot occur; `//` cannot either.
+  if (explicit !== undefined && explicit > 65535) return undefined;
+  if (host.startsWith("-") || host.endsWith("-") || host.includes(".-") || host.includes("-.")) return undefined;
+  const defaultPort = DEFAULT_PORTS.get(scheme)!;
+  const port = explicit ?? defaultPort;
+  const path = segments === "" ? "/" : segments;
+  const query = m[5] ?? "";
+  const search = m[5] !== undefined && m[5] !== "" ? `?${m[5]}` : "";
+  const url = `${scheme}://${host}${explicit !== undefined && explicit !== defaultPort ? `:${explicit}` : ""}${path}${search}`;
+  return { ok: true, url, scheme, host, port, path, query };
+}
+
+function parseFully(raw: string, base?: string): CanonicalUrl | CanonicalError {
   if (typeof raw !== "string") return fail("url must be a string");
   if (base !== undefined && typeof base !== "string") return fail("base url must be a string");
   let parsed: URL;
