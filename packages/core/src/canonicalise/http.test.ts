@@ -214,7 +214,7 @@ describe("canonicaliseUrl: errors", () => {
 describe("the plain-URL fast path", () => {
   it("agrees with the full canonicalisation on generated URLs", async () => {
     const { canonicaliseUrlFully, plainUrl } = await import("./http.js");
-    const hosts = ["a.example", "api.internal.example", "x-y.example", "a1.b2.example", "localhost", "ex", "0x7f.example", "1.example", "example.c0m", "EXAMPLE.com", "a..b", "-a.example", "a-.example", "xn--bcher-kva.example", "127.0.0.1", "1.2.3.4x"];
+    const hosts = ["a.example", "api.internal.example", "x-y.example", "a1.b2.example", "localhost", "ex", "0x7f.example", "1.example", "example.c0m", "EXAMPLE.com", "a..b", "-a.example", "a-.example", "xn--bcher-kva.example", "127.0.0.1", "1.2.3.4x", "0x7f000001", "a.0xff", "0x", "0xg.example", "a.0xabcdefx"];
     const ports = ["", ":80", ":443", ":8080", ":0443", ":65535", ":65536", ":0", ":1"];
     const paths = ["", "/", "/a", "/a/", "/a/b", "/a//b", "/./a", "/a/..", "/a/%2e", "/a/.b", "/a b", "/a~b", "/a:b@c", "/(x)", "/a\\b", "/é", "/a'b", "/a\"b", "/a{b}"];
     const queries = ["", "?", "?a=1", "?a=1&b=2", "?q=a b", "?q='x'", "?x=%20", "?a/b?c", "?#frag"];
@@ -230,8 +230,9 @@ describe("the plain-URL fast path", () => {
       else expect(got.ok, url).toBe(false);
       if (plainUrl(url)) fast++;
     }
-    // The fast path must actually be taken on a good share of ordinary URLs, or it tests nothing.
-    expect(fast).toBeGreaterThan(400);
+    // The fast path must actually be taken on a good share of the samples, or the comparison proves
+    // nothing about it (with these lists, about one sample in ten is plain).
+    expect(fast).toBeGreaterThan(300);
   });
 });
 

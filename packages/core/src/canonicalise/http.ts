@@ -147,7 +147,7 @@ export function canonicaliseUrl(raw: string, base?: string): CanonicalUrl | Cano
 }
 
 // An http(s) URL already in canonical form: lower-case scheme and DNS host whose last label has a
-// letter (so no IPv4 reading, no IDNA), an optional port, a path and query of characters WHATWG leaves
+// letter and is not hex (so no IPv4 reading, no IDNA), an optional port, a path and query of characters WHATWG leaves
 // as they are, with no `%`, `\`, empty, `.` or `..` segments, and no fragment. Its canonical fields are
 // its own text, so `new URL` is skipped; http.test.ts proves both paths agree on generated URLs.
 const PLAIN_URL = /^(https?):\/\/((?:[a-z0-9-]+\.)*[a-z0-9-]*[a-z][a-z0-9-]*)(?::([1-9][0-9]{0,4}))?((?:\/[A-Za-z0-9_~!$&()*+,;=:@-][A-Za-z0-9._~!$&()*+,;=:@-]*)*\/?)(?:\?([A-Za-z0-9._~!$&()*+,;=:@\/?-]*))?$/;
@@ -170,6 +170,8 @@ export function plainUrl(raw: unknown): CanonicalUrl | undefined {
   // A segment starting with `.` was excluded above, so `..` and `.` cannot occur; `//` cannot either.
   if (explicit !== undefined && explicit > 65535) return undefined;
   if (host.startsWith("-") || host.endsWith("-") || host.includes(".-") || host.includes("-.")) return undefined;
+  // WHATWG reads a last label of `0x` and hex digits as an IPv4 number (`0x7f000001` is 127.0.0.1).
+  if (/^0x[0-9a-f]*$/.test(host.slice(host.lastIndexOf(".") + 1))) return undefined;
   const defaultPort = DEFAULT_PORTS.get(scheme)!;
   const port = explicit ?? defaultPort;
   const path = segments === "" ? "/" : segments;
