@@ -20,78 +20,65 @@ export function hash53(text: string): number {
 }
 
 /**
- * A 53-bit hash of a JSON-like value that does not depend on object key order (keys are visited
- * sorted, as RFC 8785 orders them) and builds no string: the `repeat` key of every action.
+ * A 32-bit hash of a JSON-like value that does not depend on object key order — an object's entries are
+ * combined by addition, which commutes — and builds no string: the `repeat` key of every action. A
+ * `repeat` limit compares consecutive actions only, so 32 bits leave a collision at odds of 1 in 4
+ * billion per pair, and a collision could only make two actions look alike (deny more).
  *
  * @example
  * hashValue({ a: 1, b: [2, "x"] }) === hashValue({ b: [2, "x"], a: 1 }) // true
  */
 export function hashValue(value: unknown): number {
-  ha = 0xdeadbeef;
-  hb = 0x41c6ce57;
-  feedValue(value, 0);
-  let h1 = Math.imul(ha ^ (ha >>> 16), 2246822507) ^ Math.imul(hb ^ (hb >>> 13), 3266489909);
-  const h2 = Math.imul(hb ^ (hb >>> 16), 2246822507) ^ Math.imul(h1 ^ (h1 >>> 13), 3266489909);
-  h1 >>>= 0;
-  return 4294967296 * (2097151 & h2) + h1 + 1;
+  // +1 keeps 0 free: the engine's fresh records hold 0 as "no previous action".
+  return h32(value, 0x9e3779b1, 0) + 1;
 }
 
 // Nesting beyond this is hashed as a marker: a repeat key needs no more, and a hostile value cannot
 // make hashing recurse without bound.
 const MAX_DEPTH = 64;
-
-// The hash state lives in module scope: hashing runs on every action and must not allocate.
-let ha = 0;
-let hb = 0;
 const f64 = new Float64Array(1);
 const u32 = new Uint32Array(f64.buffer);
 
-function feed(c: number): void {
-  ha = Math.imul(ha ^ c, 2654435761);
-  hb = Math.imul(hb ^ c, 1597334677);
+function mix(h: number): number {
+  h = Math.imul(h ^ (h >>> 16), 0x85ebca6b);
+  h = Math.imul(h ^ (h >>> 13), 0xc2b2ae35);
+  return (h ^ (h >>> 16)) >>> 0;
 }
 
-function feedString(s: string): void {
-  for (let i = 0; i < s.length; i++) feed(s.charCodeAt(i));
-  feed(0x10000 + s.length);
+function hStr(s: string, seed: number): number {
+  let h = seed ^ s.length;
+  for (let i = 0; i < s.length; i++) h = Math.imul(h ^ s.charCodeAt(i), 0x01000193);
+  return mix(h);
 }
 
-function feedValue(v: unknown, depth: number): void {
-  if (depth > MAX_DEPTH) return feed(0x20007);
+function h32(v: unknown, seed: number, depth: number): number {
+  if (depth > MAX_DEPTH) return mix(seed ^ 7);
   switch (typeof v) {
-    case "undefined": return feed(0x20000);
-    case "boolean": return feed(v ? 0x20001 : 0x20002);
+    case "undefined": return mix(seed ^ 1);
+    case "boolean": return mix(seed ^ (v ? 2 : 3));
     case "number":
-      // The number's bits: exact, and no string to build. (+0 and -0 differ; JSON would print both as 0.)
       f64[0] = v;
-      feed(0x20003);
-      feed(u32[0]!);
-      return feed(u32[1]!);
-    case "string": feed(0x20004); return feedString(v);
+      return mix(Math.imul(seed ^ u32[0]!, 0x01000193) ^ u32[1]! ^ 4);
+    case "string": return hStr(v, seed ^ 5);
     case "object": {
-      if (v === null) return feed(0x20005);
+      if (v === null) return mix(seed ^ 6);
       if (Array.isArray(v)) {
-        feed(0x20006);
-        for (let i = 0; i < v.length; i++) feedValue(v[i], depth + 1);
-        return feed(0x30000 + v.length);
+        let h = seed ^ 8;
+        for (let i = 0; i < v.length; i++) h = Math.imul(h ^ h32(v[i], seed, depth + 1), 0x01000193);
+        return mix(h ^ v.length);
       }
-      feed(0x20008);
-      const keys = Object.keys(v);
-      // Sorted order, as RFC 8785 orders keys; most objects arrive sorted or nearly, so check first.
-      for (let i = 1; i < keys.length; i++) {
-        if (keys[i - 1]! > keys[i]!) {
-          keys.sort();
-          break;
-        }
+      // Entries summed: the order of keys cannot change the result, and nothing is sorted or allocated.
+      let sum = 0;
+      let n = 0;
+      for (const k in v) {
+        if (!Object.prototype.hasOwnProperty.call(v, k)) continue;
+        sum = (sum + mix(hStr(k, seed) ^ Math.imul(h32((v as Record<string, unknown>)[k], seed, depth + 1), 0x27d4eb2d))) >>> 0;
+        n++;
       }
-      for (let i = 0; i < keys.length; i++) {
-        feedString(keys[i]!);
-        feedValue((v as Record<string, unknown>)[keys[i]!], depth + 1);
-      }
-      return feed(0x40000 + keys.length);
+      return mix(sum ^ Math.imul(n, 0x165667b1) ^ 9);
     }
     default:
       // bigint, symbol, function: not JSON; hashed by kind only.
-      return feed(0x20009);
+      return mix(seed ^ 10);
   }
 }
