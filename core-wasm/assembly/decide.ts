@@ -3,7 +3,7 @@
 // shadow mode, commits the state when the action runs, and marks the session on `kill`.
 
 import { shadowMode, plansRequired } from "./program";
-import { beginPlan, planPart, nextNode, onPlanMask, offPlan } from "./plans";
+import { beginPlan, planPart, nextNode, onPlanMask, offPlan, planParts } from "./plans";
 import { evaluateRules, accEffect, accRule, accCode, essAccEffect, essAccRule, essAccCode, EFFECT_ASK } from "./evaluate";
 import {
   beginTrajectory, hitPart, decideTrajectory, commit, isKilled, markKilled, initSession, recordBytes,
@@ -26,6 +26,8 @@ let sessionCap: i32 = 0;
 let agents: usize = 0;
 let agentCap: i32 = 0;
 let globalRecord: usize = 0;
+// Parts evaluated for the current action, to check that the plan saw every one of them.
+let parts: i32 = 0;
 
 /** Reserves the input and output areas and the global record. */
 export function setupDecide(globalBytes: u32): void {
@@ -85,7 +87,9 @@ export function part(first: i32): void {
   if (first) {
     beginTrajectory();
     beginPlan();
+    parts = 0;
   }
+  parts++;
   // The inputs (session slot included) are written before the first part.
   hitPart(sessionRecord(load<i32>(inputs, 32)));
 }
@@ -130,7 +134,7 @@ export function finish(): i32 {
   }
   // No plan where one is required, or an action off the plan: denied unless something kills it.
   const plan = load<i32>(sess, 24);
-  const planCode = plan < 0 ? (plansRequired ? CODE_NO_PLAN : 0) : (offPlan || onPlanMask == 0 ? CODE_OFF_PLAN : 0);
+  const planCode = plan < 0 ? (plansRequired ? CODE_NO_PLAN : 0) : (offPlan || onPlanMask == 0 || planParts != parts ? CODE_OFF_PLAN : 0);
   if (planCode != 0 && effect < EFFECT_KILL) {
     effect = EFFECT_DENY; code = planCode; index = -1;
   }

@@ -15,9 +15,11 @@ const MAX_PLANS: i32 = 4096;
 
 let registry: usize = 0;
 let nPlans: i32 = 0;
-// Per action: nodes matched by every part so far, and whether any part matched none.
+// Per action: nodes matched by every part so far, whether any part matched none, and how many parts the
+// frontier was evaluated on (an action whose parts were not all checked is off the plan).
 export let onPlanMask: u64 = 0;
 export let offPlan: bool = false;
+export let planParts: i32 = 0;
 
 function rec(id: i32): usize { return registry + <usize>id * PLAN_BYTES; }
 
@@ -63,6 +65,7 @@ function frontier(id: i32, node: i32): u64 {
 export function beginPlan(): void {
   onPlanMask = 0xffffffffffffffff;
   offPlan = false;
+  planParts = 0;
 }
 
 /** Evaluates the frontier of plan `id` at `node` on the current part (its fields in the plan's slots). */
@@ -78,6 +81,7 @@ export function planPart(id: i32, node: i32): void {
     if ((front & (<u64>1 << <u64>i)) != 0 && run(load<u32>(rules + <usize>i * RULE_BYTES, 4)) == R_TRUE) hit |= <u64>1 << <u64>i;
   }
   usePolicyTables();
+  planParts++;
   if (hit == 0) offPlan = true;
   onPlanMask &= hit;
 }

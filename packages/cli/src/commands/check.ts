@@ -17,7 +17,7 @@ export async function check(args: string[], io: Io): Promise<number> {
     return 2;
   }
   const policyFile = opts["--policy"];
-  const text = await readOrFail(io, policyFile, 1);
+  const text = await readOrFail(io, policyFile);
   if (text === undefined) return 1;
   const { policy, errors } = loadPolicy(text);
   if (!policy) {
@@ -36,7 +36,7 @@ export async function check(args: string[], io: Io): Promise<number> {
       events = [{ type: "action", ...(action as Action) }];
     } else {
       const traceFile = opts["--trace"]!;
-      const trace = await readOrFail(io, traceFile, 2);
+      const trace = await readOrFail(io, traceFile);
       if (trace === undefined) return 2;
       events = parseTrace(trace).map((e) => e);
     }

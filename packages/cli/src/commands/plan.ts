@@ -33,7 +33,7 @@ export async function plan(args: string[], io: Io): Promise<number> {
     io.err(typeof flags === "string" ? flags : USAGE);
     return 2;
   }
-  const text = await readOrFail(io, file, 2);
+  const text = await readOrFail(io, file);
   if (text === undefined) return 2;
   let doc: unknown;
   try {
@@ -48,7 +48,7 @@ export async function plan(args: string[], io: Io): Promise<number> {
 
   if (sub === "sign") {
     if (!flags["--key"]) return usage(io);
-    const keyText = await readOrFail(io, flags["--key"], 2);
+    const keyText = await readOrFail(io, flags["--key"]);
     if (keyText === undefined) return 2;
     const secret = keyText.trim().startsWith("{") ? (JSON.parse(keyText) as { secretKey?: string }).secretKey ?? "" : keyText;
     try {
@@ -60,14 +60,14 @@ export async function plan(args: string[], io: Io): Promise<number> {
     }
   }
   if (!flags["--policy"] || !flags["--signature"]) return usage(io);
-  const policyText = await readOrFail(io, flags["--policy"], 1);
+  const policyText = await readOrFail(io, flags["--policy"]);
   if (policyText === undefined) return 1;
   const { policy, errors: policyErrors } = loadPolicy(policyText);
   if (!policy) {
     for (const e of policyErrors) io.err(`${flags["--policy"]}:${e.line ?? 1}:${e.column ?? 1}: ${e.message}`);
     return 1;
   }
-  const sig = /^[A-Za-z0-9+/=\s]+$/.test(flags["--signature"]) ? flags["--signature"] : (await readOrFail(io, flags["--signature"], 2)) ?? "";
+  const sig = /^[A-Za-z0-9+/=\s]+$/.test(flags["--signature"]) ? flags["--signature"] : (await readOrFail(io, flags["--signature"])) ?? "";
   if (verifyPlan(doc, sig, policy.plans.keys)) {
     io.out(`${file}: signature valid`);
     return 0;

@@ -1,7 +1,7 @@
 import type { Io } from "../io.js";
 
 /** Reads a file or reports `cannot read FILE: why` and returns undefined. */
-export async function readOrFail(io: Io, path: string, _exit: number): Promise<string | undefined> {
+export async function readOrFail(io: Io, path: string): Promise<string | undefined> {
   try {
     return await io.readFile(path);
   } catch (e) {

@@ -20,7 +20,7 @@ export async function test(args: string[], io: Io): Promise<number> {
   let passed = 0;
   let failed = 0;
   for (const file of args) {
-    const text = await readOrFail(io, file, 2);
+    const text = await readOrFail(io, file);
     if (text === undefined) return 2;
     let cases;
     try {

@@ -12,7 +12,7 @@ import { readOrFail } from "./read.js";
 export async function validate(args: string[], io: Io): Promise<number> {
   if (args.length !== 1) return usage(io);
   const file = args[0]!;
-  const text = await readOrFail(io, file, 1);
+  const text = await readOrFail(io, file);
   if (text === undefined) return 1;
   const { policy, errors, warnings } = loadPolicy(text);
   const where = (i: { line?: number; column?: number }) => `${file}:${i.line ?? 1}:${i.column ?? 1}`;

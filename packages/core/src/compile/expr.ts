@@ -71,7 +71,7 @@ export function compileExpr(source: string, ctx: ExprContext): { ir: Ir } | { is
     return { issues: [{ offset: err.range?.start ?? 0, message: `syntax error: ${firstLine(err.message ?? String(e))}`, code: "syntax_error" }] };
   }
   const issues: ExprIssue[] = [];
-  const c = new ExprCompiler(ctx, issues);
+  const c = new ExprCompiler(ctx);
   let ir: Ir | undefined;
   try {
     ir = c.expr(ast);
@@ -84,7 +84,7 @@ export function compileExpr(source: string, ctx: ExprContext): { ir: Ir } | { is
 }
 
 class ExprCompiler {
-  constructor(private ctx: ExprContext, private issues: ExprIssue[]) {}
+  constructor(private ctx: ExprContext) {}
 
   expr(n: ASTNode): Ir {
     switch (n.op) {

@@ -36,5 +36,3 @@ export const MAX_PARTS = 64;
 export const LOAD_STATUS = ["ok", "bad magic", "bad format version", "bad length", "table outside the program", "out of memory"];
 /** Decision codes by the engine's number (core-wasm/assembly/decide.ts, trajectory.ts). */
 export const CODES = ["default", "rule", "eval_error", "sequence", "limit", "flow", "origin", "killed", "no_plan", "off_plan"] as const;
-/** Matched-entry kinds: which table the entry's index points into. */
-export const KINDS = ["rule", "sequence", "limit", "sink", "control"] as const;

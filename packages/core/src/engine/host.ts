@@ -83,7 +83,7 @@ export class Engine {
   private readonly inputAt: number;
   private readonly outputAt: number;
 
-  private constructor(instance: WebAssembly.Instance, private readonly policy: CompiledPolicy, private readonly maxInputBytes: number) {
+  private constructor(instance: WebAssembly.Instance, policy: CompiledPolicy, private readonly maxInputBytes: number) {
     this.x = instance.exports as unknown as EngineExports;
     const prog = policy.program;
     const at = this.x.reserve(prog.length);

@@ -48,10 +48,17 @@ export function refusal(code: string, reason: string): Decision {
 const DEFAULT_REASON = "no rule matched; the policy's default applies";
 const KILLED_REASON = "an earlier action of this session was killed; every later action is denied until the session is reset";
 
-/** Names the engine's result: effect, code, deciding id, reason, matched ids. */
-export function toDecision(policy: CompiledPolicy, reasons: readonly string[], raw: RawResult): Decision {
+/** The entries a decision can name, by matched-entry kind (FORMAT.md, "Results"): built once per guard. */
+export type DecisionTables = readonly (readonly { id: string; reason?: string }[])[];
+
+/** The tables {@link toDecision} names entries from. */
+export function decisionTables(policy: CompiledPolicy): DecisionTables {
   const t = policy.trajectory;
-  const tables: readonly (readonly { id: string; reason?: string }[])[] = [policy.rules, t.sequences, t.limits, t.sinks, t.controlSinks];
+  return [policy.rules, t.sequences, t.limits, t.sinks, t.controlSinks];
+}
+
+/** Names the engine's result: effect, code, deciding id, reason, matched ids. */
+export function toDecision(tables: DecisionTables, reasons: readonly string[], raw: RawResult): Decision {
   // Matched entries come per part and per kind; list each once, rules first, in policy order.
   let order = raw.matched.map((m) => m.kind * 0x1000000 + m.index);
   if (order.length > 1) order = [...new Set(order)].sort((a, b) => a - b);

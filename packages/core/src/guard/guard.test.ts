@@ -249,3 +249,36 @@ ${extra}`;
     expect(guard.check(act("s", "x"))).toMatchObject({ effect: "deny", code: "engine_fault" });
   });
 });
+
+describe("fail-closed seams added with session state", () => {
+  it("denies, never throws, when the engine cannot make room for a session", async () => {
+    const guard = await createGuard({ policy: POLICY });
+    const original = Engine.prototype.ensure;
+    Engine.prototype.ensure = () => { throw new WebAssembly.RuntimeError("out of memory"); };
+    try {
+      expect(guard.check(tool("search"))).toMatchObject({ effect: "deny", code: "engine_fault" });
+    } finally {
+      Engine.prototype.ensure = original;
+    }
+    expect(guard.check(tool("search"))).toMatchObject({ effect: "allow", rule: "search" });
+  });
+
+  it("treats an action whose plan frontier was not evaluated as off the plan (the engine checks)", async () => {
+    const { generatePlanKey, signPlan } = await import("../plans/sign.js");
+    const key = generatePlanKey();
+    const guard = await createGuard({ policy: `version: 1\ndefault: allow\nplans:\n  required: true\n  keys: ["${key.publicKey}"]\n` });
+    const plan = { version: 1, nodes: { a: { when: 'action.tool == "search"' } }, edges: [["start", "a"], ["a", "a"]] };
+    expect(guard.installPlan({ session: "s1", plan, signature: signPlan(plan, key.secretKey) })).toEqual({ ok: true });
+    expect(guard.check(tool("search")).effect).toBe("allow");
+    const original = Engine.prototype.decide;
+    // A host that forgot to hand over the plan: the engine must not read that as on the plan.
+    Engine.prototype.decide = function (this: Engine, parts, inputs) {
+      return original.call(this, parts, inputs);
+    };
+    try {
+      expect(guard.check(tool("search"))).toMatchObject({ effect: "deny", code: "off_plan" });
+    } finally {
+      Engine.prototype.decide = original;
+    }
+  });
+});

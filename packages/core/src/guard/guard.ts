@@ -13,7 +13,7 @@ import type { CompiledPolicy } from "../compile/compile.js";
 import { PolicyError, SessionStateError } from "../errors.js";
 import { textOf } from "../flows/fingerprint.js";
 import { canonicalParts, InvalidAction, type CanonicalOptions } from "./canonical.js";
-import { refusal, toDecision, labelNames, type Decision } from "./decision.js";
+import { decisionTables, refusal, toDecision, labelNames, type Decision } from "./decision.js";
 import { SlotTable, clearSession, type SessionState } from "./sessions.js";
 import { hashValue } from "./hash.js";
 import { exportState, importState } from "./session-state.js";
@@ -131,6 +131,7 @@ export async function createGuard(options: GuardOptions): Promise<Guard> {
   const canonical: CanonicalOptions = { ...(options.cwd !== undefined ? { cwd: options.cwd } : {}), ...(options.home !== undefined ? { home: options.home } : {}) };
   const traj = policy.trajectory;
   const reasons = policy.rules.map((r) => r.reason ?? `rule \`${r.id}\` matched`);
+  const tables = decisionTables(policy);
   const hasRepeat = traj.limits.some((l) => l.repeat);
   const hasValueSinks = traj.sinks.some((s) => s.scope === "value");
   const top = traj.origins.length - 1;
@@ -154,23 +155,31 @@ export async function createGuard(options: GuardOptions): Promise<Guard> {
     make().then((e) => { spare = e; }, () => { spare = undefined; });
   };
 
-  /** The engine to use now, promoting a standby that became ready after a trap. */
+  /**
+   * The engine to use now, promoting a standby that became ready after a trap; undefined (so: deny)
+   * while none is usable. Never throws: an instance that cannot be set up is not used.
+   */
   const current = (): Engine | undefined => {
-    if (!engine && spare) {
-      engine = spare;
-      spare = undefined;
-      refill();
-      installAll(engine);
-      // The trapped instance's state could not be carried over: no session may silently start afresh.
-      for (const s of slots.sessions.values()) s.faulted = true;
-      sessionCap = agentCap = 0;
+    try {
+      if (!engine && spare) {
+        const next = spare;
+        spare = undefined;
+        refill();
+        // The trapped instance's state could not be carried over: no session may silently start afresh.
+        for (const s of slots.sessions.values()) s.faulted = true;
+        sessionCap = agentCap = 0;
+        installAll(next);
+        engine = next;
+      }
+      if (engine && (sessionCap < slots.highWater || agentCap < slots.agents.size)) {
+        engine.ensure(SlotTable.capacity(slots.highWater), SlotTable.capacity(slots.agents.size));
+        sessionCap = SlotTable.capacity(slots.highWater);
+        agentCap = SlotTable.capacity(slots.agents.size);
+      }
+      return engine;
+    } catch {
+      return undefined;
     }
-    if (engine && (sessionCap < slots.highWater || agentCap < slots.agents.size)) {
-      sessionCap = SlotTable.capacity(slots.highWater);
-      agentCap = SlotTable.capacity(slots.agents.size);
-      engine.ensure(sessionCap, agentCap);
-    }
-    return engine;
   };
 
   const trapped = (st: SessionState, e: unknown): Decision => {
@@ -184,6 +193,9 @@ export async function createGuard(options: GuardOptions): Promise<Guard> {
         // State is written only after a decision completes, so the trapped instance's records are whole.
         engine.transplant(old, sessionCap, agentCap);
       } catch {
+        // An instance without the plans or the state is not used; the next standby takes over.
+        engine = undefined;
+        sessionCap = agentCap = 0;
         for (const s of slots.sessions.values()) s.faulted = true;
       }
     }
@@ -247,7 +259,7 @@ export async function createGuard(options: GuardOptions): Promise<Guard> {
       return refusal("invalid_action", `the action could not be read: ${describe(e)}`);
     }
     try {
-      const d = toDecision(policy, reasons, raw);
+      const d = toDecision(tables, reasons, raw);
       if (valueLabels !== 0n) d.labels = labelNames(traj.labels, valueLabels);
       if (d.code === "no_plan" && st.planError) {
         d.code = st.planError;
@@ -306,10 +318,12 @@ export async function createGuard(options: GuardOptions): Promise<Guard> {
       try {
         if (st.pendingLabels !== 0n) st.fingerprints.add(result.output, st.pendingLabels);
         st.pendingLabels = 0n;
-        const eng = current();
-        if (result.origin !== undefined && eng && traj.origins.length > 0) {
+        if (result.origin !== undefined && traj.origins.length > 0) {
+          const eng = current();
+          // Dropping the origin would leave the floor too high: the session is refused once instead.
+          if (!eng) st.faulted = true;
           // An origin the policy does not know is read as the lowest: it can only deny more.
-          eng.observe(st.slot, Math.max(0, traj.origins.indexOf(result.origin)));
+          else eng.observe(st.slot, Math.max(0, traj.origins.indexOf(result.origin)));
         }
       } catch {
         st.faulted = true;
@@ -319,8 +333,12 @@ export async function createGuard(options: GuardOptions): Promise<Guard> {
       const st = typeof instruction?.session === "string" ? slots.session(instruction.session).state : undefined;
       if (!st) return;
       try {
+        if (traj.origins.length === 0) return;
         const eng = current();
-        if (!eng || traj.origins.length === 0) return;
+        if (!eng) {
+          st.faulted = true;
+          return;
+        }
         const o = Math.max(0, traj.origins.indexOf(instruction.origin));
         eng.instruct(st.slot, o);
         // Naming is by the last instruction of the highest origin; text is bounded to keep sessions small.

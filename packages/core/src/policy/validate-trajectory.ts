@@ -8,11 +8,14 @@ import {
   type Report,
 } from "./shape.js";
 
+// Each validator reports through `err`; `problems()` is how many problems have been reported so far, so
+// an entry that added none is well-formed.
+
 // A step mask is a u32 in the engine (core-wasm/assembly/trajectory.ts).
 const MAX_STEPS = 32;
 
 /** Validates `sequences`. */
-export function validateSequences(v: unknown, seen: Map<string, string>, err: Report): SequenceDoc[] {
+export function validateSequences(v: unknown, seen: Map<string, string>, err: Report, problems: () => number): SequenceDoc[] {
   if (!Array.isArray(v)) {
     err("type_error", ["sequences"], "`sequences` must be a list");
     return [];
@@ -21,7 +24,7 @@ export function validateSequences(v: unknown, seen: Map<string, string>, err: Re
   v.forEach((s, i) => {
     const at = ["sequences", i];
     if (!isRecord(s)) return err("type_error", at, "a sequence must be a mapping with `id`, `steps` and `effect`");
-    const before = count(err);
+    const before = problems();
     unknownKeys(s, ["id", "steps", "within", "within_ms", "effect", "reason"], at, "sequence", err);
     checkId(s, at, "a sequence", seen, err);
     checkEffect(s, at, "a sequence", err);
@@ -36,13 +39,13 @@ export function validateSequences(v: unknown, seen: Map<string, string>, err: Re
     for (const k of ["within", "within_ms"]) {
       if (k in s && !(Number.isInteger(s[k]) && (s[k] as number) > 0)) err("type_error", [...at, k], `\`${k}\` must be a positive integer`);
     }
-    if (count(err) === before) good.push(s as unknown as SequenceDoc);
+    if (problems() === before) good.push(s as unknown as SequenceDoc);
   });
   return good;
 }
 
 /** Validates `limits`. */
-export function validateLimits(v: unknown, seen: Map<string, string>, err: Report): LimitDoc[] {
+export function validateLimits(v: unknown, seen: Map<string, string>, err: Report, problems: () => number): LimitDoc[] {
   if (!Array.isArray(v)) {
     err("type_error", ["limits"], "`limits` must be a list");
     return [];
@@ -51,7 +54,7 @@ export function validateLimits(v: unknown, seen: Map<string, string>, err: Repor
   v.forEach((l, i) => {
     const at = ["limits", i];
     if (!isRecord(l)) return err("type_error", at, "a limit must be a mapping with `id`, `effect` and `max` or `repeat`");
-    const before = count(err);
+    const before = problems();
     unknownKeys(l, ["id", "when", "max", "per", "scope", "sum", "repeat", "effect", "reason"], at, "limit", err);
     checkId(l, at, "a limit", seen, err);
     checkEffect(l, at, "a limit", err);
@@ -67,13 +70,13 @@ export function validateLimits(v: unknown, seen: Map<string, string>, err: Repor
       if ("sum" in l && l.sum !== "usage.tokens" && l.sum !== "usage.cost") err("type_error", [...at, "sum"], "`sum` must be `usage.tokens` or `usage.cost`");
     }
     if ("scope" in l && !["session", "agent", "global"].includes(l.scope as string)) err("type_error", [...at, "scope"], "`scope` must be `session`, `agent` or `global`");
-    if (count(err) === before) good.push(l as unknown as LimitDoc);
+    if (problems() === before) good.push(l as unknown as LimitDoc);
   });
   return good;
 }
 
 /** Validates `flows`. */
-export function validateFlows(v: unknown, seen: Map<string, string>, err: Report): FlowsDoc {
+export function validateFlows(v: unknown, seen: Map<string, string>, err: Report, problems: () => number): FlowsDoc {
   if (!isRecord(v)) {
     err("type_error", ["flows"], "`flows` must be a mapping with `sources` and `sinks`");
     return {};
@@ -85,11 +88,11 @@ export function validateFlows(v: unknown, seen: Map<string, string>, err: Report
     else v.sources.forEach((s, i) => {
       const at = ["flows", "sources", i];
       if (!isRecord(s)) return err("type_error", at, "a source must be a mapping with `when` and `labels`");
-      const before = count(err);
+      const before = problems();
       unknownKeys(s, ["when", "labels"], at, "source", err);
       requireCondition(s, "when", at, "a source", err);
       stringList(s.labels, [...at, "labels"], "`labels`", err);
-      if (count(err) === before) out.sources!.push(s as { when: string; labels: string[] });
+      if (problems() === before) out.sources!.push(s as { when: string; labels: string[] });
     });
   }
   if ("sinks" in v) {
@@ -97,7 +100,7 @@ export function validateFlows(v: unknown, seen: Map<string, string>, err: Report
     else v.sinks.forEach((s, i) => {
       const at = ["flows", "sinks", i];
       if (!isRecord(s)) return err("type_error", at, "a sink must be a mapping with `id`, `when`, `forbid` and `effect`");
-      const before = count(err);
+      const before = problems();
       unknownKeys(s, ["id", "when", "forbid", "scope", "effect", "reason"], at, "sink", err);
       checkId(s, at, "a sink", seen, err);
       requireCondition(s, "when", at, "a sink", err);
@@ -105,14 +108,14 @@ export function validateFlows(v: unknown, seen: Map<string, string>, err: Report
       checkEffect(s, at, "a sink", err);
       optionalString(s, "reason", at, err);
       if ("scope" in s && s.scope !== "session" && s.scope !== "value") err("type_error", [...at, "scope"], "`scope` must be `session` or `value`");
-      if (count(err) === before) out.sinks!.push(s as unknown as NonNullable<FlowsDoc["sinks"]>[number]);
+      if (problems() === before) out.sinks!.push(s as unknown as NonNullable<FlowsDoc["sinks"]>[number]);
     });
   }
   return out;
 }
 
 /** Validates `origins`. */
-export function validateOrigins(v: unknown, seen: Map<string, string>, err: Report): OriginsDoc | undefined {
+export function validateOrigins(v: unknown, seen: Map<string, string>, err: Report, problems: () => number): OriginsDoc | undefined {
   if (!isRecord(v)) {
     err("type_error", ["origins"], "`origins` must be a mapping with `order`");
     return undefined;
@@ -130,11 +133,11 @@ export function validateOrigins(v: unknown, seen: Map<string, string>, err: Repo
     else v.sources.forEach((s, i) => {
       const at = ["origins", "sources", i];
       if (!isRecord(s)) return err("type_error", at, "an origin source must be a mapping with `when` and `origin`");
-      const before = count(err);
+      const before = problems();
       unknownKeys(s, ["when", "origin"], at, "origin source", err);
       requireCondition(s, "when", at, "an origin source", err);
       known(s.origin, [...at, "origin"]);
-      if (count(err) === before) out.sources!.push(s as { when: string; origin: string });
+      if (problems() === before) out.sources!.push(s as { when: string; origin: string });
     });
   }
   if ("control_sinks" in v) {
@@ -142,30 +145,15 @@ export function validateOrigins(v: unknown, seen: Map<string, string>, err: Repo
     else v.control_sinks.forEach((s, i) => {
       const at = ["origins", "control_sinks", i];
       if (!isRecord(s)) return err("type_error", at, "a control sink must be a mapping with `id`, `when`, `min_origin` and `effect`");
-      const before = count(err);
+      const before = problems();
       unknownKeys(s, ["id", "when", "min_origin", "effect", "reason"], at, "control sink", err);
       checkId(s, at, "a control sink", seen, err);
       requireCondition(s, "when", at, "a control sink", err);
       known(s.min_origin, [...at, "min_origin"]);
       checkEffect(s, at, "a control sink", err);
       optionalString(s, "reason", at, err);
-      if (count(err) === before) out.control_sinks!.push(s as unknown as NonNullable<OriginsDoc["control_sinks"]>[number]);
+      if (problems() === before) out.control_sinks!.push(s as unknown as NonNullable<OriginsDoc["control_sinks"]>[number]);
     });
   }
   return out;
-}
-
-// The validators report through `err`; counting its calls tells whether an entry added a problem.
-const counts = new WeakMap<Report, number>();
-function count(err: Report): number {
-  return counts.get(err) ?? 0;
-}
-
-/** Wraps a reporter so that `count` sees how many problems it has reported. */
-export function counting(err: Report): Report {
-  const wrapped: Report = (code, path, message) => {
-    counts.set(wrapped, (counts.get(wrapped) ?? 0) + 1);
-    err(code, path, message);
-  };
-  return wrapped;
 }

@@ -8,7 +8,7 @@ import { checkId, isRecord, optionalString, parseDuration, requireCondition, sug
 /** The most sessions one guard may keep (each costs its record in the engine). */
 export const MAX_SESSIONS = 10_000_000;
 import { isPlanKey } from "../plans/sign.js";
-import { counting, validateFlows, validateLimits, validateOrigins, validateSequences } from "./validate-trajectory.js";
+import { validateFlows, validateLimits, validateOrigins, validateSequences } from "./validate-trajectory.js";
 
 const ROOT_KEYS = ["version", "name", "description", "default", "mode", "extends", "sets", "rules", "sequences", "limits", "flows", "origins", "plans", "sessions"];
 // Sections of the format (DESIGN §4.7) that this engine does not evaluate yet. Accepting and ignoring
@@ -46,7 +46,8 @@ export interface ShapeResult {
 export function validatePolicyShape(value: unknown): ShapeResult {
   const errors: PolicyIssue[] = [];
   const warnings: PolicyIssue[] = [];
-  const err: Report = counting((code, path, message) => errors.push({ code, path, message }));
+  const err: Report = (code, path, message) => errors.push({ code, path, message });
+  const problems = () => errors.length;
 
   if (!isRecord(value)) {
     err("type_error", [], "a policy must be a mapping with `version`, `default` and `rules`");
@@ -98,10 +99,10 @@ export function validatePolicyShape(value: unknown): ShapeResult {
       goodRules.push(compilable(rule) ? rule : null);
     });
   }
-  const sequences = "sequences" in value ? validateSequences(value.sequences, seen, err) : undefined;
-  const limits = "limits" in value ? validateLimits(value.limits, seen, err) : undefined;
-  const flows = "flows" in value ? validateFlows(value.flows, seen, err) : undefined;
-  const origins = "origins" in value ? validateOrigins(value.origins, seen, err) : undefined;
+  const sequences = "sequences" in value ? validateSequences(value.sequences, seen, err, problems) : undefined;
+  const limits = "limits" in value ? validateLimits(value.limits, seen, err, problems) : undefined;
+  const flows = "flows" in value ? validateFlows(value.flows, seen, err, problems) : undefined;
+  const origins = "origins" in value ? validateOrigins(value.origins, seen, err, problems) : undefined;
   if ("plans" in value) validatePlans(value.plans, err);
   if ("sessions" in value) validateSessions(value.sessions, err);
 

@@ -39,7 +39,7 @@ export async function replayTrace(
         break;
       }
       case "result":
-        guard.recordResult({ session: e.session, output: e.output, ...(e.tool !== undefined ? { tool: e.tool } : {}), ...((e as { origin?: string }).origin !== undefined ? { origin: (e as { origin?: string }).origin } : {}) });
+        guard.recordResult({ session: e.session, output: e.output, ...(e.tool !== undefined ? { tool: e.tool } : {}), ...(e.origin !== undefined ? { origin: e.origin } : {}) });
         break;
       case "instruction":
         guard.recordInstruction({ session: e.session, origin: e.origin, text: e.text });
