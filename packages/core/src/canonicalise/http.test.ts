@@ -214,14 +214,14 @@ describe("canonicaliseUrl: errors", () => {
 describe("the plain-URL fast path", () => {
   it("agrees with the full canonicalisation on generated URLs", async () => {
     const { canonicaliseUrlFully, plainUrl } = await import("./http.js");
-    const hosts = ["a.example", "api.internal.example", "x-y.example", "a1.b2.example", "localhost", "ex", "0x7f.example", "1.example", "example.c0m", "EXAMPLE.com", "a..b", "-a.example", "a-.example", "xn--bcher-kva.example", "127.0.0.1", "1.2.3.4x", "0x7f000001", "a.0xff", "0x", "0xg.example", "a.0xabcdefx"];
-    const ports = ["", ":80", ":443", ":8080", ":0443", ":65535", ":65536", ":0", ":1"];
-    const paths = ["", "/", "/a", "/a/", "/a/b", "/a//b", "/./a", "/a/..", "/a/%2e", "/a/.b", "/a b", "/a~b", "/a:b@c", "/(x)", "/a\\b", "/é", "/a'b", "/a\"b", "/a{b}"];
-    const queries = ["", "?", "?a=1", "?a=1&b=2", "?q=a b", "?q='x'", "?x=%20", "?a/b?c", "?#frag"];
+    const hosts = ["a.example", "api.internal.example", "x-y.example", "a1.b2.example", "localhost", "ex", "0x7f.example", "1.example", "example.c0m", "EXAMPLE.com", "a..b", "-a.example", "a-.example", "xn--bcher-kva.example", "127.0.0.1", "1.2.3.4x", "0x7f000001", "a.0xff", "0x", "0xg.example", "a.0xabcdefx", "a-b.example", "ab.c-d", "0x.example", "a.b.c.d.example", "x.0", "_a.example"];
+    const ports = ["", ":80", ":443", ":8080", ":0443", ":65535", ":65536", ":0", ":1", ":", ":00080", ":123456"];
+    const paths = ["", "/", "/a", "/a/", "/a/b", "/a//b", "/./a", "/a/..", "/a/%2e", "/a/.b", "/a b", "/a~b", "/a:b@c", "/(x)", "/a\\b", "/é", "/a'b", "/a\"b", "/a{b}", "/x.y/", "/a/.", "/-", "/a/b/", "/.a/b", "/a/b.", "/~", "/%41"];
+    const queries = ["", "?", "?a=1", "?a=1&b=2", "?q=a b", "?q='x'", "?x=%20", "?a/b?c", "?#frag", "?a#b", "?a.b~c", "?é"];
     let seed = 7;
     const next = () => (seed = (seed * 1103515245 + 12345) & 0x7fffffff);
     let fast = 0;
-    for (let i = 0; i < 4000; i++) {
+    for (let i = 0; i < 8000; i++) {
       const scheme = ["http", "https", "HTTP", "ftp"][next() % 4]!;
       const url = `${scheme}://${hosts[next() % hosts.length]}${ports[next() % ports.length]}${paths[next() % paths.length]}${queries[next() % queries.length]}`;
       const full = canonicaliseUrlFully(url);
@@ -231,8 +231,8 @@ describe("the plain-URL fast path", () => {
       if (plainUrl(url)) fast++;
     }
     // The fast path must actually be taken on a good share of the samples, or the comparison proves
-    // nothing about it (with these lists, about one sample in ten is plain).
-    expect(fast).toBeGreaterThan(300);
+    // nothing about it (with these lists, about one sample in fifteen is plain).
+    expect(fast).toBeGreaterThan(400);
   });
 });
 

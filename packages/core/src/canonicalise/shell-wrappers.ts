@@ -33,9 +33,11 @@ const ENV_ASSIGNMENT = /^[A-Za-z_][A-Za-z0-9_]*=/;
  * basename("/usr/bin/rm"); // "rm"
  */
 export function basename(path: string): string {
-  const trimmed = path.replace(/\/+$/, "");
-  if (trimmed === "") return path === "" ? "" : "/";
-  return trimmed.slice(trimmed.lastIndexOf("/") + 1);
+  let end = path.length;
+  while (end > 0 && path.charCodeAt(end - 1) === 47) end--;
+  if (end === 0) return path === "" ? "" : "/";
+  const start = path.lastIndexOf("/", end - 1) + 1;
+  return start === 0 && end === path.length ? path : path.slice(start, end);
 }
 
 /** What one unwrapping step made of a command. */
@@ -267,13 +269,6 @@ function unwrapEnv(words: readonly Word[], depth: number, ctx: Context, extra: S
 }
 
 /**
- * One unwrapping step for the program `name`: the wrapped command's words, the parts of a command run as a string
- * (`sh -c`, `eval`, `su -c`), or stop. Parts of code fed to a shell's stdin go to `extra`.
- *
- * @example
- * unwrapOnce("sudo", words("sudo -u root rm x"), 0, ctx, [], []); // { kind: "next", words: words("rm x"), … }
- */
-/**
  * Whether a program name is one the analysis opens up (a shell, a wrapper, `env`, `su`, `eval`, `command`,
  * `find -exec`, a reserved word), so a line starting with it must go through the full analysis.
  *
@@ -281,9 +276,18 @@ function unwrapEnv(words: readonly Word[], depth: number, ctx: Context, extra: S
  * unwraps("sudo"); // true
  */
 export function unwraps(name: string): boolean {
-  return SHELLS.has(name) || WRAPPERS.has(name) || RESERVED.has(name) || ["env", "su", "eval", "command", "find"].includes(name);
+  return OPENED.has(name);
 }
 
+const OPENED: ReadonlySet<string> = new Set([...SHELLS, ...WRAPPERS.keys(), ...RESERVED, "env", "su", "eval", "command", "find"]);
+
+/**
+ * One unwrapping step for the program `name`: the wrapped command's words, the parts of a command run as a string
+ * (`sh -c`, `eval`, `su -c`), or stop. Parts of code fed to a shell's stdin go to `extra`.
+ *
+ * @example
+ * unwrapOnce("sudo", words("sudo -u root rm x"), 0, ctx, [], []); // { kind: "next", words: words("rm x"), … }
+ */
 export function unwrapOnce(
   name: string,
   words: readonly Word[],

@@ -212,13 +212,41 @@ export function analyseFully(command: string): CanonicalShell {
 // A line of plain words: no quoting, escapes, expansion, globs, operators, comments, redirections or
 // assignment; the first word may not contain `=`. Such a line is one command whose words are exactly
 // its space-separated tokens, the common case, and it skips the lexer (shell.test.ts proves both paths
-// agree).
-const PLAIN_LINE = /^ *[A-Za-z0-9_./:,@%+-]+(?: +[A-Za-z0-9_./:,=@%+-]+)* *$/;
+// agree). Scanned by hand, one pass, because it runs on every shell action.
+const WORD_CHAR = (() => {
+  const t = new Uint8Array(128);
+  for (const c of "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_./:,@%+-=") t[c.charCodeAt(0)] = 1;
+  return t;
+})();
+const SPACE = 32;
+const EQUALS = 61;
+// Longer lines take the full analysis; its budget, not this path, bounds their cost.
+const PLAIN_MAX = 4096;
 
 function plainCommand(command: string): CanonicalShell | undefined {
-  if (typeof command !== "string" || command.length > 4096 || !PLAIN_LINE.test(command)) return undefined;
-  const argv = command.trim().split(/ +/);
+  if (typeof command !== "string" || command.length > PLAIN_MAX) return undefined;
+  const n = command.length;
+  const argv: string[] = [];
+  let i = 0;
+  let first = -1;
+  let last = 0;
+  while (i < n) {
+    if (command.charCodeAt(i) === SPACE) {
+      i++;
+      continue;
+    }
+    const start = i;
+    for (; i < n; i++) {
+      const c = command.charCodeAt(i);
+      if (c === SPACE) break;
+      if (c >= 128 || WORD_CHAR[c] === 0 || (c === EQUALS && argv.length === 0)) return undefined;
+    }
+    if (first < 0) first = start;
+    last = i;
+    argv.push(command.slice(start, i));
+  }
+  if (argv.length === 0) return undefined;
   const program = basename(argv[0]!);
   if (unwraps(program)) return undefined;
-  return { parts: [{ program, argv, text: command.trim(), dynamic: false }], dynamic: false };
+  return { parts: [{ program, argv, text: first === 0 && last === n ? command : command.slice(first, last), dynamic: false }], dynamic: false };
 }

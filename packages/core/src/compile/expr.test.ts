@@ -36,6 +36,9 @@ describe("compileExpr", () => {
     expect(issue('action.tool.matches(action.args.p)')).toMatchObject({ offset: 20, message: expect.stringContaining("must be a string literal") });
     expect(issue('action.tool.matches("(?=x)")')).toMatchObject({ code: "invalid_pattern", offset: 20 });
     expect(issue("action.host in sets.nope")).toMatchObject({ message: "unknown set `sets.nope`" });
+    // Names on Object.prototype are not fields.
+    expect(issue('action.constructor == "x"')).toMatchObject({ message: expect.stringContaining("unknown field `action.constructor`") });
+    expect(issue("has(action.toString)")).toMatchObject({ message: expect.stringContaining("unknown field `action.toString`") });
     expect(issue("action.tool ==")).toMatchObject({ code: "syntax_error" });
     expect(issue("9007199254740993 == action.args.n")).toMatchObject({ message: expect.stringContaining("too large") });
   });

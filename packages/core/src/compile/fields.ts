@@ -52,7 +52,8 @@ export type FieldPath = readonly (string | number)[];
  */
 export function typeOfPath(path: FieldPath): Ty | { error: string } {
   const [head, ...rest] = path;
-  if (typeof head !== "string" || !(head in ACTION_FIELDS)) {
+  // Own keys only: `action.constructor` must not find Object.prototype's.
+  if (typeof head !== "string" || !Object.prototype.hasOwnProperty.call(ACTION_FIELDS, head)) {
     return { error: `unknown field \`action.${String(head)}\`; known fields: ${Object.keys(ACTION_FIELDS).join(", ")}` };
   }
   const ty = ACTION_FIELDS[head]!;

@@ -4,7 +4,7 @@
 import { ENGINE_BASE64 } from "./wasm-binary.js";
 import { EngineError } from "../errors.js";
 import type { CompiledPolicy } from "../compile/compile.js";
-import type { FieldPath } from "../compile/fields.js";
+import { ACTION_FIELDS, type FieldPath } from "../compile/fields.js";
 import { TAG, VALUE_BYTES, MAX_PARTS, LOAD_STATUS, type EngineExports } from "./abi.js";
 
 /** The raw outcome of one decision, before the guard names rules and effects. */
@@ -14,8 +14,12 @@ export interface RawResult {
   enforced: boolean;
   /** Index of the deciding entry in the table its code names (rules, sequences, …), or -1. */
   index: number;
-  /** Every rule, sequence, limit, sink and control sink that matched, with whether it matched by error. */
-  matched: { kind: number; index: number; error: boolean }[];
+  /**
+   * Every rule, sequence, limit, sink and control sink that matched, as `kind × 2^24 + index` (kinds in
+   * FORMAT.md, "Results"): numbers, so that sorting them puts them in policy order, and no object is
+   * made per entry.
+   */
+  matched: number[];
 }
 
 /** What the engine needs besides the fields: time, state slots, and the host's taint and origin facts. */
@@ -113,7 +117,7 @@ export class Engine {
     if (parts.length === 0 || parts.length > MAX_PARTS) throw new RangeError(`an action has 1 to ${MAX_PARTS} parts`);
     const x = this.x;
     // Inputs first: the engine reads the session's state while it evaluates the parts.
-    if (this.u8.buffer !== x.memory.buffer) this.refreshViews();
+    if (this.u8.byteLength === 0) this.refreshViews();
     const dv = this.dv;
     const at = this.inputAt;
     dv.setFloat64(at, inputs.now, true);
@@ -137,15 +141,13 @@ export class Engine {
     }
     const packed = x.finish();
     // Writing the slots may have grown memory, which detaches the old views.
-    if (this.u8.buffer !== x.memory.buffer) this.refreshViews();
+    if (this.u8.byteLength === 0) this.refreshViews();
     const view = this.dv;
     const n = x.matchedCount();
     const base = x.matchedPtr();
-    const matched: RawResult["matched"] = [];
-    for (let i = 0; i < n; i++) {
-      const v = view.getUint32(base + i * 4, true);
-      matched.push({ kind: (v >>> 24) & 0x7f, index: v & 0xffffff, error: (v & 0x80000000) !== 0 });
-    }
+    const matched: number[] = [];
+    // The top bit (matched by error) is dropped: the decision's code already says so for the decider.
+    for (let i = 0; i < n; i++) matched.push(view.getUint32(base + i * 4, true) & 0x7fffffff);
     return { effect: packed & 0xf, code: (packed >> 4) & 0xf, enforced: ((packed >> 8) & 1) === 1, index: (packed >>> 16) - 1, matched };
   }
 
@@ -166,7 +168,7 @@ export class Engine {
 
   /** Labels the last decided action's output carries (its flow sources), if it ran; else 0. */
   outputLabels(): bigint {
-    if (this.u8.buffer !== this.x.memory.buffer) this.refreshViews();
+    if (this.u8.byteLength === 0) this.refreshViews();
     const dv = this.dv;
     const at = this.outputAt;
     if (dv.getUint32(at + 8, true) === 0) return 0n;
@@ -233,13 +235,15 @@ export class Engine {
     this.refreshViews();
   }
 
+  // Growing Wasm memory detaches the old buffer, and a detached buffer's views have length 0: testing that
+  // length is how the hot path notices growth without calling the `memory.buffer` getter.
   private refreshViews(): void {
     this.u8 = new Uint8Array(this.x.memory.buffer);
     this.dv = new DataView(this.x.memory.buffer);
   }
 
   private writeSlots(action: PartFields, getters: readonly ((a: PartFields) => unknown)[], slotsPtr: number): void {
-    if (this.u8.buffer !== this.x.memory.buffer) this.refreshViews();
+    if (this.u8.byteLength === 0) this.refreshViews();
     // Fields that overflow the string area are written again into one twice the size; doubling reaches
     // the input limit in a bounded number of rounds.
     for (;;) {
@@ -338,24 +342,33 @@ function isPlainObject(v: object): boolean {
 
 const own = Object.prototype.hasOwnProperty;
 
-/** A getter for one field path that reads only own properties, so `args.constructor` is absent. */
+/**
+ * A getter for one field path that reads only own properties, so `args.constructor` is absent. The first
+ * segment names a field of the canonical action, an own property of every canonical object; the common
+ * one- and two-segment paths (`tool`, `args.path`) get getters of their own, being read on every action.
+ */
 function getter(path: FieldPath): (a: PartFields) => unknown {
-  if (path.length === 1) {
-    const k = path[0] as string;
-    return (a) => (own.call(a, k) ? a[k] : undefined);
+  const head = path[0];
+  // The compiler refuses other heads; a program that names one anyway reads nothing.
+  if (typeof head !== "string" || !Object.prototype.hasOwnProperty.call(ACTION_FIELDS, head)) return () => undefined;
+  if (path.length === 1) return (a) => a[head];
+  if (path.length === 2) {
+    const seg = path[1]!;
+    return (a) => step(a[head], seg);
   }
   return (a) => {
-    let cur: unknown = a;
-    for (const seg of path) {
-      if (cur === null || typeof cur !== "object") return undefined;
-      if (Array.isArray(cur)) {
-        if (typeof seg !== "number" || seg < 0 || seg >= cur.length) return undefined;
-        cur = cur[seg];
-      } else {
-        if (!own.call(cur, seg)) return undefined;
-        cur = (cur as Record<string | number, unknown>)[seg];
-      }
-    }
+    let cur: unknown = a[head];
+    for (let i = 1; i < path.length && cur !== undefined; i++) cur = step(cur, path[i]!);
     return cur;
   };
+}
+
+/** One segment down from `cur`: an own property of an object, or an index of a list; else undefined. */
+function step(cur: unknown, seg: string | number): unknown {
+  if (cur === null || typeof cur !== "object") return undefined;
+  if (Array.isArray(cur)) {
+    if (typeof seg !== "number" || seg < 0 || seg >= cur.length) return undefined;
+    return cur[seg];
+  }
+  return own.call(cur, seg) ? (cur as Record<string | number, unknown>)[seg] : undefined;
 }

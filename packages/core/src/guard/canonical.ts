@@ -27,14 +27,19 @@ export class InvalidAction extends Error {}
 export function canonicalParts(action: unknown, reads: ReadonlySet<string>, opts: CanonicalOptions): PartFields[] {
   if (typeof action !== "object" || action === null || Array.isArray(action)) throw new InvalidAction("an action must be an object");
   const a = action as Record<string, unknown>;
-  if (typeof a.kind !== "string" || !(ACTION_KINDS as readonly string[]).includes(a.kind)) {
-    throw new InvalidAction(`unknown action kind \`${String(a.kind)}\`; expected one of ${ACTION_KINDS.join(", ")}`);
-  }
-  if (typeof a.session !== "string" || a.session === "") throw new InvalidAction("an action needs a `session` (a non-empty string)");
-  for (const f of STRING_FIELDS) {
-    if (a[f] !== undefined && typeof a[f] !== "string") throw new InvalidAction(`\`${f}\` must be a string`);
-  }
+  // Everything is checked on the copy: what is checked is what the engine decides, even if a getter on
+  // the action answers differently each time it is read.
   const base = canonicalAction(a);
+  if (typeof base.kind !== "string" || !KINDS.has(base.kind)) {
+    throw new InvalidAction(`unknown action kind \`${String(base.kind)}\`; expected one of ${ACTION_KINDS.join(", ")}`);
+  }
+  if (typeof base.session !== "string" || base.session === "") throw new InvalidAction("an action needs a `session` (a non-empty string)");
+  if (!stringOrAbsent(base.agent) || !stringOrAbsent(base.tool) || !stringOrAbsent(base.target) || !stringOrAbsent(base.method) ||
+    !stringOrAbsent(base.url) || !stringOrAbsent(base.host) || !stringOrAbsent(base.command) || !stringOrAbsent(base.file) ||
+    !stringOrAbsent(base.statement) || !stringOrAbsent(base.origin)) {
+    const f = STRING_FIELDS.find((k) => !stringOrAbsent(base[k]));
+    throw new InvalidAction(`\`${f}\` must be a string`);
+  }
 
   // URLs and paths are canonicalised whether or not the policy reads them: an unparsable URL is denied
   // either way, and the canonical forms are what the audit records.
@@ -52,6 +57,15 @@ export function canonicalParts(action: unknown, reads: ReadonlySet<string>, opts
 }
 
 const STRING_FIELDS = ["agent", "tool", "target", "method", "url", "host", "command", "file", "statement", "origin"];
+const KINDS: ReadonlySet<string> = new Set(ACTION_KINDS);
+
+function upper(v: unknown): unknown {
+  return typeof v === "string" ? v.toUpperCase() : v;
+}
+
+function stringOrAbsent(v: unknown): boolean {
+  return v === undefined || typeof v === "string";
+}
 
 /**
  * A copy of the action with every field of DESIGN §3 in one fixed order, built as one literal: objects of
@@ -62,7 +76,7 @@ const STRING_FIELDS = ["agent", "tool", "target", "method", "url", "host", "comm
 function canonicalAction(a: Record<string, unknown>): PartFields {
   return {
     kind: a.kind, session: a.session, agent: a.agent, tool: a.tool, args: a.args, target: a.target,
-    method: typeof a.method === "string" ? a.method.toUpperCase() : a.method,
+    method: upper(a.method),
     url: a.url, host: a.host, port: a.port, path: a.path, query: a.query,
     command: a.command, line: a.line, program: a.program, argv: a.argv,
     file: a.file, statement: a.statement, verb: a.verb, tables: a.tables,
@@ -70,15 +84,13 @@ function canonicalAction(a: Record<string, unknown>): PartFields {
   };
 }
 
-/** The same action with one part's fields replaced, again as one literal of the same shape. */
-function withPart(b: PartFields, p: { command?: unknown; line?: unknown; program?: unknown; argv?: unknown; statement?: unknown; verb?: unknown; tables?: unknown }): PartFields {
+/** The action with one SQL statement's fields, as one literal of the same shape (see {@link canonicalAction}). */
+function withStatement(b: PartFields, statement: string, verb: unknown, tables: unknown): PartFields {
   return {
     kind: b.kind, session: b.session, agent: b.agent, tool: b.tool, args: b.args, target: b.target,
     method: b.method, url: b.url, host: b.host, port: b.port, path: b.path, query: b.query,
-    command: "command" in p ? p.command : b.command, line: "line" in p ? p.line : b.line,
-    program: "program" in p ? p.program : b.program, argv: "argv" in p ? p.argv : b.argv,
-    file: b.file,
-    statement: "statement" in p ? p.statement : b.statement, verb: "verb" in p ? p.verb : b.verb, tables: "tables" in p ? p.tables : b.tables,
+    command: b.command, line: b.line, program: b.program, argv: b.argv,
+    file: b.file, statement, verb, tables,
     origin: b.origin, labels: b.labels, usage: b.usage,
   };
 }
@@ -103,12 +115,25 @@ function canonicaliseHttp(base: PartFields): void {
 function shellParts(base: PartFields, line: string): PartFields[] {
   const shell = canonicaliseShell(line);
   // An empty line (or only comments) still is an action: it is decided once, with no program.
-  if (shell.parts.length === 0) return [withPart(base, { line, command: "", argv: [], program: undefined })];
-  return shell.parts.map((p) => withPart(base, { line, program: p.program, argv: p.argv, command: p.argv.join(" ") }));
+  if (shell.parts.length === 0) return [withCommand(base, line, "", [], undefined)];
+  const parts: PartFields[] = [];
+  for (const p of shell.parts) parts.push(withCommand(base, line, p.program, p.argv, p.argv.length === 1 ? p.argv[0] : p.argv.join(" ")));
+  return parts;
+}
+
+/** The action with one shell part's fields, as one literal of the same shape (see {@link canonicalAction}). */
+function withCommand(b: PartFields, line: string, program: string | undefined, argv: string[], command: unknown): PartFields {
+  return {
+    kind: b.kind, session: b.session, agent: b.agent, tool: b.tool, args: b.args, target: b.target,
+    method: b.method, url: b.url, host: b.host, port: b.port, path: b.path, query: b.query,
+    command, line, program, argv,
+    file: b.file, statement: b.statement, verb: b.verb, tables: b.tables,
+    origin: b.origin, labels: b.labels, usage: b.usage,
+  };
 }
 
 function sqlParts(base: PartFields, statement: string): PartFields[] {
   const sql = canonicaliseSql(statement);
-  if (sql.statements.length === 0) return [withPart(base, { statement: "", tables: [], verb: undefined })];
-  return sql.statements.map((s) => withPart(base, { statement: s.text, verb: s.verb, tables: s.tables }));
+  if (sql.statements.length === 0) return [withStatement(base, "", undefined, [])];
+  return sql.statements.map((s) => withStatement(base, s.text, s.verb, s.tables));
 }

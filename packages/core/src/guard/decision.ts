@@ -60,7 +60,7 @@ export function decisionTables(policy: CompiledPolicy): DecisionTables {
 /** Names the engine's result: effect, code, deciding id, reason, matched ids. */
 export function toDecision(tables: DecisionTables, reasons: readonly string[], raw: RawResult): Decision {
   // Matched entries come per part and per kind; list each once, rules first, in policy order.
-  let order = raw.matched.map((m) => m.kind * 0x1000000 + m.index);
+  let order = raw.matched;
   if (order.length > 1) order = [...new Set(order)].sort((a, b) => a - b);
   const code = CODES[raw.code] ?? "engine_fault";
   const d: Decision = {

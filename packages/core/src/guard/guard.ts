@@ -15,7 +15,7 @@ import { textOf } from "../flows/fingerprint.js";
 import { canonicalParts, InvalidAction, type CanonicalOptions } from "./canonical.js";
 import { decisionTables, refusal, toDecision, labelNames, type Decision } from "./decision.js";
 import { SlotTable, clearSession, type SessionState } from "./sessions.js";
-import { hashValue } from "./hash.js";
+import { hashEnd, hashStep, SEQUENCE_SEED } from "./hash.js";
 import { exportState, importState } from "./session-state.js";
 import type { Action } from "./action.js";
 
@@ -210,7 +210,8 @@ export async function createGuard(options: GuardOptions): Promise<Guard> {
     } catch (e) {
       return refusal("invalid_action", e instanceof InvalidAction ? e.message : `the action could not be read: ${describe(e)}`);
     }
-    const a = action as Action;
+    // The canonical copy, not the caller's object: its fields were read once and checked.
+    const a = parts[0]! as unknown as Action;
     let now: number;
     try {
       now = opts?.now ?? clock();
@@ -425,7 +426,19 @@ function namedBy(a: PartFields, text: string): boolean {
  */
 function repeatHash(parts: readonly PartFields[]): number {
   const a = parts[0]!;
-  return hashValue([a.kind, a.tool, a.target, a.method, a.url, a.file, parts.map((p) => p.command), parts.map((p) => p.statement), a.args]);
+  let h = SEQUENCE_SEED;
+  h = hashStep(h, a.kind);
+  h = hashStep(h, a.tool);
+  h = hashStep(h, a.target);
+  h = hashStep(h, a.method);
+  h = hashStep(h, a.url);
+  h = hashStep(h, a.file);
+  for (const p of parts) {
+    h = hashStep(h, p.command);
+    h = hashStep(h, p.statement);
+  }
+  h = hashStep(h, a.args);
+  return hashEnd(h, 7 + 2 * parts.length);
 }
 
 function resolvePolicy(p: GuardOptions["policy"]): CompiledPolicy {

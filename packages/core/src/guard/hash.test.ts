@@ -1,5 +1,5 @@
 import { describe, it, expect } from "vitest";
-import { hash53, hashValue } from "./hash.js";
+import { hash53, hashEnd, hashStep, hashValue, SEQUENCE_SEED } from "./hash.js";
 
 describe("hashValue", () => {
   it("ignores object key order, at every depth", () => {
@@ -16,5 +16,17 @@ describe("hashValue", () => {
   });
   it("never returns 0 (fresh engine records use 0 for no previous action)", () => {
     for (const s of ["", "a", "session-1"]) expect(hash53(s)).toBeGreaterThan(0);
+  });
+});
+
+describe("sequence hashing", () => {
+  it("equals hashing the values as one list, and depends on their order", () => {
+    const values = ["http", undefined, { a: [1, 2] }, 3.5, null];
+    let h = SEQUENCE_SEED;
+    for (const v of values) h = hashStep(h, v);
+    expect(hashEnd(h, values.length)).toBe(hashValue(values));
+    let r = SEQUENCE_SEED;
+    for (const v of [...values].reverse()) r = hashStep(r, v);
+    expect(hashEnd(r, values.length)).not.toBe(hashValue(values));
   });
 });
