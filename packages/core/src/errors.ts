@@ -72,3 +72,29 @@ export class SessionStateError extends TrailguardError {
     super("session_state_mismatch", message);
   }
 }
+
+/**
+ * The audit log could not be written, read or verified. `code` says which: `audit_sink` (a sink failed to
+ * write), `invalid_audit` (a log that is not trailguard's format), `audit_closed` (written after `close`).
+ *
+ * @example
+ * sink.write(records).catch((e) => { if (e instanceof AuditError && e.code === "audit_sink") page(); });
+ */
+export class AuditError extends TrailguardError {
+  constructor(code: "audit_sink" | "invalid_audit" | "audit_closed", message: string, options?: { cause?: unknown }) {
+    super(code, message, options);
+  }
+}
+
+/**
+ * An approver that cannot be used as configured (a webhook URL that does not parse, a timeout that is not
+ * a positive number). Approvals themselves never throw: everything that goes wrong at run time is `denied`.
+ *
+ * @example
+ * try { webhookApprover({ url: "not a url" }); } catch (e) { if (e instanceof ApprovalError) console.error(e.message); }
+ */
+export class ApprovalError extends TrailguardError {
+  constructor(code: "invalid_approver", message: string, options?: { cause?: unknown }) {
+    super(code, message, options);
+  }
+}
