@@ -46,3 +46,13 @@ describe("field encoding", () => {
     expect(await matched({ list: ["é".repeat(300_000), "b"] })).toEqual(["in-list"]);
   });
 });
+
+describe("field readers", () => {
+  it("cover exactly the action fields, each reading its own field", async () => {
+    const { FIELD_READERS } = await import("./host.js");
+    const { ACTION_FIELDS } = await import("../compile/fields.js");
+    expect(Object.keys(FIELD_READERS).sort()).toEqual(Object.keys(ACTION_FIELDS).sort());
+    const action = Object.fromEntries(Object.keys(ACTION_FIELDS).map((k) => [k, `value of ${k}`]));
+    for (const [k, read] of Object.entries(FIELD_READERS)) expect(read(action)).toBe(`value of ${k}`);
+  });
+});

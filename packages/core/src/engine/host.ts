@@ -4,7 +4,7 @@
 import { ENGINE_BASE64 } from "./wasm-binary.js";
 import { EngineError } from "../errors.js";
 import type { CompiledPolicy } from "../compile/compile.js";
-import { ACTION_FIELDS, type FieldPath } from "../compile/fields.js";
+import type { FieldPath } from "../compile/fields.js";
 import { TAG, VALUE_BYTES, MAX_PARTS, LOAD_STATUS, type EngineExports } from "./abi.js";
 
 /** The raw outcome of one decision, before the guard names rules and effects. */
@@ -344,24 +344,35 @@ const own = Object.prototype.hasOwnProperty;
 
 /**
  * A getter for one field path that reads only own properties, so `args.constructor` is absent. The first
- * segment names a field of the canonical action, an own property of every canonical object; the common
- * one- and two-segment paths (`tool`, `args.path`) get getters of their own, being read on every action.
+ * segment names a field of the canonical action, an own property of every canonical object, and is read
+ * by a function of its own with the name written out: one shape and one name per load site keeps the
+ * loads monomorphic (a shared `a[head]` site sees every field name and goes megamorphic).
  */
 function getter(path: FieldPath): (a: PartFields) => unknown {
   const head = path[0];
   // The compiler refuses other heads; a program that names one anyway reads nothing.
-  if (typeof head !== "string" || !Object.prototype.hasOwnProperty.call(ACTION_FIELDS, head)) return () => undefined;
-  if (path.length === 1) return (a) => a[head];
+  const read = typeof head === "string" && Object.prototype.hasOwnProperty.call(FIELD_READERS, head) ? FIELD_READERS[head]! : undefined;
+  if (!read) return () => undefined;
+  if (path.length === 1) return read;
   if (path.length === 2) {
     const seg = path[1]!;
-    return (a) => step(a[head], seg);
+    return (a) => step(read(a), seg);
   }
   return (a) => {
-    let cur: unknown = a[head];
+    let cur: unknown = read(a);
     for (let i = 1; i < path.length && cur !== undefined; i++) cur = step(cur, path[i]!);
     return cur;
   };
 }
+
+/** One reader per field of the canonical action (ACTION_FIELDS; host.test.ts checks the two agree). */
+export const FIELD_READERS: Readonly<Record<string, (a: PartFields) => unknown>> = {
+  kind: (a) => a.kind, session: (a) => a.session, agent: (a) => a.agent, tool: (a) => a.tool, args: (a) => a.args,
+  target: (a) => a.target, method: (a) => a.method, url: (a) => a.url, host: (a) => a.host, port: (a) => a.port,
+  path: (a) => a.path, query: (a) => a.query, command: (a) => a.command, line: (a) => a.line, program: (a) => a.program,
+  argv: (a) => a.argv, file: (a) => a.file, statement: (a) => a.statement, verb: (a) => a.verb, tables: (a) => a.tables,
+  origin: (a) => a.origin, labels: (a) => a.labels, usage: (a) => a.usage,
+};
 
 /** One segment down from `cur`: an own property of an object, or an index of a list; else undefined. */
 function step(cur: unknown, seg: string | number): unknown {
