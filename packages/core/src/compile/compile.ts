@@ -13,6 +13,9 @@ import { assemble } from "./program.js";
 import { pathKey, type FieldPath } from "./fields.js";
 import { compileTrajectory, type TrajectoryInfo } from "./trajectory.js";
 import { parseDuration } from "../policy/shape.js";
+import canonicalize from "canonicalize";
+import { sha256 } from "@noble/hashes/sha2.js";
+import { bytesToHex, utf8ToBytes } from "@noble/hashes/utils.js";
 
 /** A rule as the host knows it: enough to name it in a decision. */
 export interface CompiledRule {
@@ -42,6 +45,10 @@ export interface CompiledPolicy {
   readonly plans: { required: boolean; keys: readonly string[] };
   /** Session bounds: live sessions kept, idle time before eviction (0: none), what a returning one gets. */
   readonly sessions: { max: number; idleMs: number; evicted: "deny" | "fresh" };
+  /** Argument paths the audit log keeps in clear, each below `args` (an empty path keeps every argument). */
+  readonly auditClear: readonly (readonly string[])[];
+  /** SHA-256 (hex) of the policy document's canonical JSON (RFC 8785): the `policy` of every audit record. */
+  readonly hash: string;
 }
 
 // The engine's rule lists are u16 (core-wasm/FORMAT.md), and a policy past this is a generator bug.
@@ -171,6 +178,8 @@ export function compilePolicy(doc: PolicyDoc): { policy?: CompiledPolicy; errors
       reads,
       trajectory: trajectory.info,
       plans: { required: doc.plans?.required === true, keys: doc.plans?.keys ?? [] },
+      auditClear: (doc.audit?.clear ?? []).map((c) => c.split(".").slice(1)),
+      hash: policyHash(doc),
       sessions: {
         max: doc.sessions?.max ?? DEFAULT_MAX_SESSIONS,
         idleMs: doc.sessions?.idle !== undefined ? parseDuration(doc.sessions.idle)! : 0,
@@ -217,4 +226,12 @@ class Interned<T> {
   intern(key: string, item: () => T): number {
     return this.get(key) ?? this.add(key, item());
   }
+}
+
+/**
+ * The policy's identity in audit records: SHA-256 of the document's canonical JSON (RFC 8785), so the
+ * same policy hashes the same however its YAML was laid out.
+ */
+function policyHash(doc: PolicyDoc): string {
+  return bytesToHex(sha256(utf8ToBytes(canonicalize(doc) ?? "null")));
 }

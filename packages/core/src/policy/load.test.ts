@@ -76,4 +76,23 @@ describe("loadPolicy", () => {
     expect(policy!.rules.length).toBeGreaterThan(5);
     expect(policy!.rules.every((r) => r.essential && r.id.startsWith("essential."))).toBe(true);
   });
+
+  it("hashes the policy by its content, not its layout", () => {
+    const a = loadPolicy("version: 1\ndefault: deny\nrules:\n  - id: a\n    when: 'true'\n    effect: allow\n").policy!;
+    const b = loadPolicy("# same policy\nrules: [{effect: allow, id: a, when: 'true'}]\ndefault: deny\nversion: 1\n").policy!;
+    const c = loadPolicy("version: 1\ndefault: deny\nrules:\n  - id: a\n    when: 'true'\n    effect: deny\n").policy!;
+    expect(a.hash).toMatch(/^[0-9a-f]{64}$/);
+    expect(b.hash).toBe(a.hash);
+    expect(c.hash).not.toBe(a.hash);
+  });
+
+  it("reads `audit.clear` and refuses what is not an argument path", () => {
+    const ok = loadPolicy("version: 1\ndefault: deny\naudit:\n  clear: [args.amount, args.customer.id, args]\n");
+    expect(ok.errors).toEqual([]);
+    expect(ok.policy!.auditClear).toEqual([["amount"], ["customer", "id"], []]);
+    expect(loadPolicy("version: 1\ndefault: deny\n").policy!.auditClear).toEqual([]);
+    const bad = loadPolicy("version: 1\ndefault: deny\naudit:\n  clear: [command, args.]\n  keep: 1\n");
+    expect(bad.errors.map((e) => [e.code, e.line])).toEqual([["type_error", 4], ["type_error", 4], ["unknown_key", 5]]);
+    expect(bad.errors[0]!.message).toBe("`command` is not an argument path; write `args` or `args.NAME` (dotted for nested fields)");
+  });
 });

@@ -98,4 +98,11 @@ export interface PolicyDoc {
   origins?: OriginsDoc;
   plans?: PlansDoc;
   sessions?: SessionsDoc;
+  audit?: AuditDoc;
+}
+
+/** What the audit log keeps of each action besides the hash of its arguments (DESIGN §6). */
+export interface AuditDoc {
+  /** Argument paths kept in clear: `args` for all of them, `args.amount` for one. Default: none. */
+  clear?: string[];
 }

@@ -10,7 +10,7 @@ export const MAX_SESSIONS = 10_000_000;
 import { isPlanKey } from "../plans/sign.js";
 import { validateFlows, validateLimits, validateOrigins, validateSequences } from "./validate-trajectory.js";
 
-const ROOT_KEYS = ["version", "name", "description", "default", "mode", "extends", "sets", "rules", "sequences", "limits", "flows", "origins", "plans", "sessions"];
+const ROOT_KEYS = ["version", "name", "description", "default", "mode", "extends", "sets", "rules", "sequences", "limits", "flows", "origins", "plans", "sessions", "audit"];
 // Sections of the format (DESIGN §4.7) that this engine does not evaluate yet. Accepting and ignoring
 // them would silently weaken a policy, so they are refused by name.
 const LATER_KEYS = ["outputs"];
@@ -105,6 +105,7 @@ export function validatePolicyShape(value: unknown): ShapeResult {
   const origins = "origins" in value ? validateOrigins(value.origins, seen, err, problems) : undefined;
   if ("plans" in value) validatePlans(value.plans, err);
   if ("sessions" in value) validateSessions(value.sessions, err);
+  if ("audit" in value) validateAudit(value.audit, err);
 
   if (!errors.length) return { doc: value as unknown as PolicyDoc, errors, warnings };
   const sets = isRecord(value.sets) ? Object.fromEntries(Object.entries(value.sets).filter(([, v]) => Array.isArray(v) && v.every((e) => typeof e === "string" && e !== ""))) : {};
@@ -126,6 +127,21 @@ function validateRule(rule: unknown, i: number, seen: Map<string, string>, err: 
   optionalString(rule, "reason", at, err);
   if (rule.effect === undefined) err("missing_key", at, `a rule needs an \`effect\`: ${EFFECTS.map((e) => `\`${e}\``).join(", ")}`);
   else if (!(EFFECTS as readonly unknown[]).includes(rule.effect)) err("type_error", [...at, "effect"], `unknown effect \`${String(rule.effect)}\`; use one of ${EFFECTS.map((e) => `\`${e}\``).join(", ")}`);
+}
+
+// `args` (every argument) or a dotted path below it: `args.amount`, `args.customer.id`.
+const CLEAR_PATH = /^args(\.[A-Za-z0-9_-]+)*$/;
+
+function validateAudit(v: unknown, err: Report): void {
+  if (!isRecord(v)) return err("type_error", ["audit"], "`audit` must be a mapping (`clear`)");
+  unknownKeys(v, ["clear"], ["audit"], "audit", err);
+  if (!("clear" in v)) return;
+  if (!Array.isArray(v.clear)) return err("type_error", ["audit", "clear"], "`clear` must be a list of argument paths like `args.amount`");
+  v.clear.forEach((c, i) => {
+    if (typeof c !== "string" || !CLEAR_PATH.test(c)) {
+      err("type_error", ["audit", "clear", i], `\`${String(c).slice(0, 80)}\` is not an argument path; write \`args\` or \`args.NAME\` (dotted for nested fields)`);
+    }
+  });
 }
 
 function validateSessions(v: unknown, err: Report): void {
