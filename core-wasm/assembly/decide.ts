@@ -11,7 +11,9 @@ import {
 } from "./trajectory";
 import { recordMatch } from "./matched";
 import { reserve } from "./memory";
+import { addGrant, useGrant, clearGrants } from "./grants";
 
+const EFFECT_ALLOW: i32 = 0;
 const EFFECT_FLAG: i32 = 1;
 const EFFECT_DENY: i32 = 3;
 const EFFECT_KILL: i32 = 4;
@@ -19,6 +21,9 @@ const CODE_KILLED: i32 = 7;
 const CODE_NO_PLAN: i32 = 8;
 const CODE_OFF_PLAN: i32 = 9;
 
+// f64 now, u32 labelsLo, u32 labelsHi, i32 lift, i32 explicit, f64 repeatKey, i32 session, i32 agent,
+// u32 grantKeyLo, u32 grantKeyHi (FORMAT.md, "Deciding one action").
+const INPUT_BYTES: usize = 48;
 export let inputs: usize = 0;
 export let outputs: usize = 0;
 let sessions: usize = 0;
@@ -31,7 +36,7 @@ let parts: i32 = 0;
 
 /** Reserves the input and output areas and the global record. */
 export function setupDecide(globalBytes: u32): void {
-  inputs = reserve(48);
+  inputs = reserve(INPUT_BYTES);
   outputs = reserve(16);
   globalRecord = reserve(<usize>(globalBytes > 0 ? globalBytes : <u32>8));
   memory.fill(globalRecord, 0, <usize>globalBytes);
@@ -138,6 +143,12 @@ export function finish(): i32 {
   if (planCode != 0 && effect < EFFECT_KILL) {
     effect = EFFECT_DENY; code = planCode; index = -1;
   }
+  // An approval granted for this very action lets an `ask` through, and only an `ask`.
+  let granted = 0;
+  if (effect == EFFECT_ASK && useGrant(sess, load<u32>(inputs, 40), load<u32>(inputs, 44), now)) {
+    effect = EFFECT_ALLOW;
+    granted = 1;
+  }
   const full = effect;
   let enforced = 1;
   if (shadowMode) {
@@ -154,9 +165,19 @@ export function finish(): i32 {
   }
   // A kill marks the session even in shadow mode, so that the record shows what enforcement would do.
   if (full == EFFECT_KILL) markKilled(sess);
-  return pack(effect, code, enforced, index);
+  return pack(effect, code, enforced, index) | (granted << 9);
 }
 
 function pack(effect: i32, code: i32, enforced: i32, index: i32): i32 {
   return effect | (code << 4) | (enforced << 8) | ((index + 1) << 16);
+}
+
+/** Grants session `i` an approval for the action with key (lo, hi) until `until` (FORMAT.md, "Grants"). */
+export function grant(i: i32, lo: u32, hi: u32, until: f64, once: i32): void {
+  addGrant(sessionRecord(i), lo, hi, until, once != 0);
+}
+
+/** Withdraws every grant of session `i`. */
+export function revokeGrants(i: i32): void {
+  clearGrants(sessionRecord(i));
 }

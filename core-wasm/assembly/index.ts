@@ -7,10 +7,10 @@ import { loadProgram, nSlots, nRules, maxStack, trajOffset, VALUE_BYTES, LOAD_OK
 import { setSlots, setStack, usePolicyTables } from "./vm";
 import { setMatched, matchedBase, matchedCount as matched } from "./matched";
 import { loadTrajectory, scratchBytes, recordBytes, agentRecordBytes, globalRecordBytes, observeOrigin, instructOrigin } from "./trajectory";
-import { setupDecide, inputs, outputs, ensureSessions, ensureAgents, sessionRecord, agentRecordPtr, globalPtr, resetSessionAt, part, finish, sessionPlanPart, setSessionPlan } from "./decide";
+import { setupDecide, inputs, outputs, ensureSessions, ensureAgents, sessionRecord, agentRecordPtr, globalPtr, resetSessionAt, part, finish, sessionPlanPart, setSessionPlan, grant, revokeGrants } from "./decide";
 import { installPlan, planSlots } from "./plans";
 
-export { reserve, part, finish, ensureSessions, ensureAgents, sessionRecord, agentRecordPtr, globalPtr, resetSessionAt, sessionPlanPart, setSessionPlan, installPlan, planSlots };
+export { reserve, part, finish, ensureSessions, ensureAgents, sessionRecord, agentRecordPtr, globalPtr, resetSessionAt, sessionPlanPart, setSessionPlan, installPlan, planSlots, grant, revokeGrants };
 
 /** Traps: the host turns a trap into a deny and a fresh engine. */
 export function onAbort(message: usize, file: usize, line: u32, column: u32): void {

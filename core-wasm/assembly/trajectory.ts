@@ -147,8 +147,8 @@ export function hitPart(sess: usize): void {
 
 // ---- state records (FORMAT.md, "Session state") ----
 // session record: +0 u32 flags (bit 0 killed), +4 u32 pos (actions that ran), +8 u64 labels,
-// +16 i32 origin floor, +20 u32 0, +24 i32 plan id (-1 none), +28 i32 plan node (-1 at start), then
-// sequence and limit state at offsets the compiler assigns.
+// +16 i32 origin floor, +20 u32 0, +24 i32 plan id (-1 none), +28 i32 plan node (-1 at start), +32 the
+// approval grants (grants.ts), then sequence and limit state at offsets the compiler assigns.
 
 /** Initialises a fresh session record. */
 export function initSession(rec: usize): void {

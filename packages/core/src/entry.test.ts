@@ -27,7 +27,7 @@ describe("entry points", () => {
   it("the browser entry imports nothing from Node", () => {
     const { files, bare } = importGraph(resolve(here, "index.ts"));
     expect(files.size).toBeGreaterThan(20);
-    expect([...bare].sort()).toEqual(["@bufbuild/re2", "@marcbachmann/cel-js", "@noble/ed25519", "@noble/hashes/sha2.js", "canonicalize", "yaml"]);
+    expect([...bare].sort()).toEqual(["@bufbuild/re2", "@marcbachmann/cel-js", "@noble/ed25519", "@noble/hashes/sha2.js", "@noble/hashes/utils.js", "canonicalize", "yaml"]);
   });
   it("the Node entry adds the file helpers", () => {
     const { bare } = importGraph(resolve(here, "index.node.ts"));

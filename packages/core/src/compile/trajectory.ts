@@ -5,8 +5,11 @@ import { EFFECTS, type Effect, type PolicyDoc } from "../policy/types.js";
 import { parseDuration } from "../policy/shape.js";
 import type { FieldPath } from "./fields.js";
 
-/** The fixed head of a session record: flags, actions that ran, labels, origin floor, plan and node. */
-export const SESSION_HEAD_BYTES = 32;
+/**
+ * The fixed head of a session record: flags, actions that ran, labels, origin floor, plan and node (32
+ * bytes), then four approval grants of 24 bytes (core-wasm/assembly/grants.ts).
+ */
+export const SESSION_HEAD_BYTES = 32 + 4 * 24;
 // 16 buckets of (bucket number, amount), as core-wasm/assembly/trajectory.ts BUCKETS.
 const WINDOW_BYTES = 16 * 16;
 const STEP_STATE_BYTES = 16;

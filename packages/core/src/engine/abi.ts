@@ -27,6 +27,8 @@ export interface EngineExports {
   planSlots(id: number): number;
   sessionPlanPart(i: number): void;
   setSessionPlan(i: number, plan: number): void;
+  grant(i: number, lo: number, hi: number, until: number, once: number): void;
+  revokeGrants(i: number): void;
 }
 
 export const TAG = { absent: 0, null: 1, bool: 2, number: 3, string: 4, list: 5, map: 6, error: 7, other: 8 } as const;

@@ -14,6 +14,8 @@ export interface RawResult {
   enforced: boolean;
   /** Index of the deciding entry in the table its code names (rules, sequences, …), or -1. */
   index: number;
+  /** An approval grant turned that entry's `ask` into this `allow`. */
+  granted: boolean;
   /**
    * Every rule, sequence, limit, sink and control sink that matched, as `kind × 2^24 + index` (kinds in
    * FORMAT.md, "Results"): numbers, so that sorting them puts them in policy order, and no object is
@@ -35,6 +37,9 @@ export interface DecideInputs {
   explicit: number;
   /** Hash of the canonical action, for `repeat` limits. */
   repeatKey: number;
+  /** 64 bits of the SHA-256 of the canonical action, as two u32 (0, 0 when the session holds no grant). */
+  grantKeyLo?: number;
+  grantKeyHi?: number;
 }
 
 /** A plan program installed in an engine, with the getters for its own field slots. */
@@ -130,6 +135,8 @@ export class Engine {
     dv.setFloat64(at + 24, inputs.repeatKey, true);
     dv.setInt32(at + 32, inputs.session, true);
     dv.setInt32(at + 36, inputs.agent, true);
+    dv.setUint32(at + 40, inputs.grantKeyLo ?? 0, true);
+    dv.setUint32(at + 44, inputs.grantKeyHi ?? 0, true);
     for (let p = 0; p < parts.length; p++) {
       this.writeSlots(parts[p]!, this.getters, this.slotsPtr);
       x.part(p === 0 ? 1 : 0);
@@ -148,7 +155,7 @@ export class Engine {
     const matched: number[] = [];
     // The top bit (matched by error) is dropped: the decision's code already says so for the decider.
     for (let i = 0; i < n; i++) matched.push(view.getUint32(base + i * 4, true) & 0x7fffffff);
-    return { effect: packed & 0xf, code: (packed >> 4) & 0xf, enforced: ((packed >> 8) & 1) === 1, index: (packed >>> 16) - 1, matched };
+    return { effect: packed & 0xf, code: (packed >> 4) & 0xf, enforced: ((packed >> 8) & 1) === 1, granted: ((packed >> 9) & 1) === 1, index: (packed >>> 16) - 1, matched };
   }
 
   /** Installs a compiled plan program; returns its engine id. */
@@ -164,6 +171,16 @@ export class Engine {
   /** Puts session `slot` at the start of plan `id`. */
   setSessionPlan(slot: number, id: number): void {
     this.x.setSessionPlan(slot, id);
+  }
+
+  /** Grants session `slot` an approval for the action with grant key (lo, hi) while `now <= until`. */
+  grant(slot: number, lo: number, hi: number, until: number, once: boolean): void {
+    this.x.grant(slot, lo >>> 0, hi >>> 0, until, once ? 1 : 0);
+  }
+
+  /** Withdraws every approval grant of session `slot`. */
+  revokeGrants(slot: number): void {
+    this.x.revokeGrants(slot);
   }
 
   /** Labels the last decided action's output carries (its flow sources), if it ran; else 0. */

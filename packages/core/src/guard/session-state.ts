@@ -1,7 +1,7 @@
 // A session's state as bytes (for persistence and scale-out): the engine's record and what the host
 // keeps beside it, tied to the policy that wrote it.
 //
-//   u32 magic "TGS1", u32 format 1, u32 program hash, u32 record length, record bytes,
+//   u32 magic "TGS1", u32 format 2 (2: records hold approval grants), u32 program hash, u32 record length, record bytes,
 //   then UTF-8 JSON of the host state: fingerprints, pending labels, trusted text, saturation.
 
 import type { CompiledPolicy } from "../compile/compile.js";
@@ -11,7 +11,7 @@ import { FingerprintStore } from "../flows/fingerprint.js";
 import type { SessionState } from "./sessions.js";
 
 const MAGIC = 0x31534754; // "TGS1"
-const FORMAT = 1;
+const FORMAT = 2;
 const programHashes = new WeakMap<CompiledPolicy, number>();
 
 function programHash(policy: CompiledPolicy): number {
