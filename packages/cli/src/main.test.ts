@@ -175,3 +175,48 @@ describe("trailguard plan", () => {
     expect((await run("plan", "frobnicate")).code).toBe(2);
   });
 });
+
+describe("trailguard check --audit, audit verify, audit show", () => {
+  const trace = file("audit-trace.jsonl", [
+    '{"type":"clock","now":1767225600000}',
+    '{"type":"action","kind":"tool","session":"s1","tool":"search","args":{"q":"secret query"}}',
+    '{"type":"action","kind":"shell","session":"s1","command":"rm -rf /"}',
+  ].join("\n"));
+
+  it("writes the decisions to a log that verifies, continuing the chain on the next run", async () => {
+    const log = join(dir, "audit-ok.jsonl");
+    expect((await run("check", "--policy", policy, "--trace", trace, "--audit", log)).code).toBe(0);
+    expect((await run("check", "--policy", policy, "--trace", trace, "--audit", log)).code).toBe(0);
+    const text = await readFile(log, "utf8");
+    expect(text.trim().split("\n")).toHaveLength(4);
+    // Arguments are hashed by default: the query is not in the log.
+    expect(text).not.toContain("secret query");
+    const v = await run("audit", "verify", log);
+    expect(v).toMatchObject({ code: 0, out: [`${log}: ok, 4 records in 1 file`] });
+    const s = await run("audit", "show", log);
+    expect(s.code).toBe(0);
+    expect(s.out[0]).toMatch(/^time\s+session\s+agent\s+action\s+effect\s+rule$/);
+    expect(s.out[1]).toMatch(/^2026-01-01T00:00:00\.000Z\s+s1\s+tool search\s+allow\s+search$/);
+    expect(s.out[2]).toContain("essential.");
+  });
+
+  it("reports the first broken link of a tampered log and exits 1", async () => {
+    const log = join(dir, "audit-bad.jsonl");
+    await run("check", "--policy", policy, "--trace", trace, "--audit", log);
+    const lines = (await readFile(log, "utf8")).trim().split("\n");
+    writeFileSync(log, `${lines[0]!.replace('"effect":"allow"', '"effect":"deny"')}\n${lines[1]}\n`);
+    const edited = await run("audit", "verify", log);
+    expect(edited.code).toBe(1);
+    expect(edited.out[0]).toMatch(new RegExp(`^${log.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}:1: .*edited`));
+    writeFileSync(log, `${lines[1]}\n`);
+    const deleted = await run("audit", "verify", log);
+    expect(deleted.code).toBe(1);
+    expect(deleted.out[0]).toContain(":1: ");
+  });
+
+  it("exits 2 for bad usage and a missing log", async () => {
+    expect((await run("audit")).code).toBe(2);
+    expect((await run("audit", "verify")).code).toBe(2);
+    expect((await run("audit", "verify", join(dir, "nope.jsonl"))).code).toBe(2);
+  });
+});

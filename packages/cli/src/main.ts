@@ -2,9 +2,10 @@ import { validate } from "./commands/validate.js";
 import { check } from "./commands/check.js";
 import { test } from "./commands/test.js";
 import { plan } from "./commands/plan.js";
+import { audit } from "./commands/audit.js";
 import type { Io } from "./io.js";
 
-const COMMANDS: Record<string, (args: string[], io: Io) => Promise<number>> = { validate, check, test, plan };
+const COMMANDS: Record<string, (args: string[], io: Io) => Promise<number>> = { validate, check, test, plan, audit };
 
 const HELP = `trailguard — a fail-closed firewall for AI-agent actions
 
@@ -12,6 +13,9 @@ usage:
   trailguard validate POLICY                                  check a policy; problems as FILE:LINE:COL
   trailguard check --policy POLICY --trace TRACE.jsonl        decide every action of a trace
   trailguard check --policy POLICY --action '{"kind":…}'      decide one action
+                  … --audit LOG                               and append the decisions to an audit log
+  trailguard audit verify [--key PUBKEY]… LOG…                check a log's hash chain (exit 1: broken)
+  trailguard audit show LOG…                                  the log as a table
   trailguard test TESTS.yaml…                                 run policy unit tests
   trailguard plan keygen | sign --key KEY PLAN | verify --policy POLICY --signature SIG PLAN`;
 

@@ -1,19 +1,21 @@
-import { createGuard, loadPolicy, parseTrace, replayTrace, TraceError, type Action, type TraceEvent } from "@trailguard/core";
+import { createGuard, fileSink, loadPolicy, parseTrace, replayTrace, resumeChain, TraceError, type Action, type TraceEvent } from "@trailguard/core";
 import type { Io } from "../io.js";
 import { readOrFail } from "./read.js";
 
 /**
- * `trailguard check --policy POLICY (--trace TRACE.jsonl | --action JSON)`: decides every action event in
- * order and prints one JSON line per action: `{"i", "session", "effect", "rule", "code"}`. Exit 0 when
- * the trace was processed (whatever was denied), 1 for an invalid policy, 2 for an unreadable trace.
+ * `trailguard check --policy POLICY (--trace TRACE.jsonl | --action JSON) [--audit LOG]`: decides every
+ * action event in order and prints one JSON line per action: `{"i", "session", "effect", "rule", "code"}`;
+ * with `--audit`, appends every decision to the audit log LOG (continuing its chain). Exit 0 when the
+ * trace was processed (whatever was denied), 1 for an invalid policy, 2 for an unreadable trace or a log
+ * that cannot be written.
  *
  * @example
  * await check(["--policy", "p.yaml", "--trace", "t.jsonl"], io) // → 0
  */
 export async function check(args: string[], io: Io): Promise<number> {
-  const opts = parseFlags(args, ["--policy", "--trace", "--action"]);
+  const opts = parseFlags(args, ["--policy", "--trace", "--action", "--audit"]);
   if (typeof opts === "string" || !opts["--policy"] || (!opts["--trace"] === !opts["--action"])) {
-    io.err(typeof opts === "string" ? opts : "usage: trailguard check --policy POLICY (--trace TRACE.jsonl | --action JSON)");
+    io.err(typeof opts === "string" ? opts : "usage: trailguard check --policy POLICY (--trace TRACE.jsonl | --action JSON) [--audit LOG]");
     return 2;
   }
   const policyFile = opts["--policy"];
@@ -47,10 +49,24 @@ export async function check(args: string[], io: Io): Promise<number> {
     }
     throw e;
   }
-  const guard = await createGuard({ policy });
+  const log = opts["--audit"];
+  let start;
+  try {
+    start = log !== undefined ? await resumeChain(log) : undefined;
+  } catch (e) {
+    io.err(`${log}: ${(e as Error).message}`);
+    return 2;
+  }
+  const guard = await createGuard({ policy, ...(log !== undefined ? { audit: { sinks: [fileSink({ path: log })], adapter: "cli", ...(start ? { start } : {}) } } : {}) });
   // `i` is the event's 0-based position in the trace (blank lines are not events).
   for (const { index, session, decision: d } of await replayTrace(guard, events)) {
     io.out(JSON.stringify({ i: index, session, effect: d.effect, rule: d.rule ?? null, code: d.code }));
+  }
+  try {
+    await guard.close();
+  } catch (e) {
+    io.err(`${log}: the audit log could not be written: ${(e as Error).message}`);
+    return 2;
   }
   return 0;
 }

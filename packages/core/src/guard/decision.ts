@@ -18,7 +18,9 @@ export interface Decision {
   /**
    * Stable reason code: `rule`, `default`, `eval_error` (the deciding rule matched because its condition
    * could not be evaluated), `sequence`, `limit`, `flow`, `origin`, `killed`, `no_plan`, `off_plan`,
-   * `bad_signature`, `evicted`, `invalid_action`, `input_too_large`, `engine_fault`.
+   * `bad_signature`, `evicted`, `invalid_action`, `input_too_large`, `engine_fault`, `audit_error`, and
+   * the approval codes of `guard.decide`: `approval_granted`, `approval_denied`, `approval_timeout`,
+   * `approval_error`, `approval_expired`, `approval_revoked`, `approval_unavailable`, `approval_invalid`.
    */
   code: string;
   reason?: string;
@@ -28,6 +30,8 @@ export interface Decision {
   labels?: string[];
   /** `mode: shadow`: the effect is what the policy decided, but it is not enforced. */
   shadow?: boolean;
+  /** The arguments to run the action with: present when an approver modified them (`guard.decide`). */
+  args?: Record<string, unknown>;
 }
 
 /**

@@ -18,6 +18,11 @@ import { SlotTable, clearSession, type SessionState } from "./sessions.js";
 import { hashEnd, hashStep, SEQUENCE_SEED } from "./hash.js";
 import { exportState, importState } from "./session-state.js";
 import type { Action } from "./action.js";
+import { AuditTrail, grantKey, inputHash, type GuardAuditOptions } from "./audit-trail.js";
+import { decideWithApproval } from "./approve.js";
+import { createApprovalDesk } from "../approvals/desk.js";
+import type { Approver } from "../approvals/types.js";
+import { canonicalHash } from "../audit/hash.js";
 
 /** Options of {@link createGuard}. */
 export interface GuardOptions extends CanonicalOptions {
@@ -30,6 +35,21 @@ export interface GuardOptions extends CanonicalOptions {
   maxInputBytes?: number;
   /** Milliseconds since the epoch, for actions checked without `now` (default `Date.now`). */
   clock?: () => number;
+  /**
+   * The audit log: every decision and every event that changes a session is appended to a hash chain
+   * and written to these sinks (DESIGN §6). Without it, nothing is recorded.
+   */
+  audit?: GuardAuditOptions;
+  /**
+   * What a decision does when its audit record cannot be written: `deny` (the default; code
+   * `audit_error`) or `allow`, which decides on without the record and warns on the console once per
+   * outage. `allow` trades the audit guarantee for availability; choose it knowingly.
+   */
+  onAuditError?: "deny" | "allow";
+  /** Decides `ask` actions in {@link Guard.decide} (DESIGN §4.6); without one, every `ask` is denied. */
+  approver?: Approver;
+  /** Milliseconds an approval may take before it is denied (`approval_timeout`); default 60 s. */
+  approvalTimeoutMs?: number;
 }
 
 /** A tool's output, handed back so that flow rules can label it (DESIGN §4.3). */
@@ -71,6 +91,48 @@ export interface Guard {
    * // d.effect === "deny", d.rule === "essential.rm-recursive-root"
    */
   check(action: Action, options?: { now?: number }): Decision;
+  /**
+   * Decides an action like {@link Guard.check} and, when the policy asks (`ask`), obtains the approval
+   * from the guard's approver (DESIGN §4.6). Resolves to `allow` with `code: "approval_granted"` when
+   * approved (`args` set when the approver modified them: run the action with those), or to a deny whose
+   * code says why not (`approval_denied`, `approval_timeout`, …). Never rejects.
+   *
+   * @example
+   * const d = await guard.decide({ kind: "tool", session: "s1", tool: "refund", args: { amount: 5000 } });
+   * if (permits(d)) await refund(d.args ?? args);
+   */
+  decide(action: Action, options?: { now?: number }): Promise<Decision>;
+  /**
+   * Settles a pending approval request as `revoked` (its `decide` resolves to a deny); false when no
+   * such request is pending.
+   *
+   * @example
+   * guard.revokeApproval(request.id);
+   */
+  revokeApproval(id: string): boolean;
+  /**
+   * Withdraws every approval grant of a session: actions granted for a `ttl` are asked about again.
+   *
+   * @example
+   * guard.revokeGrants("s1");
+   */
+  revokeGrants(session: string): void;
+  /**
+   * Waits until every audit record so far is written by every sink; rejects when a sink fails.
+   *
+   * @example
+   * await guard.flush();
+   */
+  flush(): Promise<void>;
+  /**
+   * Flushes the audit log and closes its sinks. Later decisions are denied (`audit_error`) unless the
+   * guard runs with `onAuditError: "allow"`. Call it on shutdown: records not yet flushed when a process
+   * dies are lost.
+   *
+   * @example
+   * process.on("SIGTERM", () => guard.close().finally(() => process.exit(0)));
+   */
+  close(): Promise<void>;
   /**
    * Hands back the output of the last allowed action of a session: labelled data is remembered, so a
    * later action that sends it on can be refused. Never throws; a failure marks the session so that its
@@ -203,31 +265,37 @@ export async function createGuard(options: GuardOptions): Promise<Guard> {
     return refusal("engine_fault", `the engine trapped: ${describe(e)}`);
   };
 
-  const check = (action: Action, opts?: { now?: number }): Decision => {
+  const trail = options.audit ? new AuditTrail(policy, options.audit, options.onAuditError ?? "deny") : undefined;
+  const hashHex = trail?.hash;
+
+  /** Decides one action: the decision, and the canonical action it was made on (when it could be read). */
+  const evaluate = (action: Action, opts: { now?: number } | undefined, wantInput: boolean): Evaluated => {
     let parts;
     try {
       parts = canonicalParts(action, policy.reads, canonical);
     } catch (e) {
-      return refusal("invalid_action", e instanceof InvalidAction ? e.message : `the action could not be read: ${describe(e)}`);
+      return { decision: refusal("invalid_action", e instanceof InvalidAction ? e.message : `the action could not be read: ${describe(e)}`) };
     }
     // The canonical copy, not the caller's object: its fields were read once and checked.
     const a = parts[0]! as unknown as Action;
+    const base = parts[0]!;
     let now: number;
     try {
       now = opts?.now ?? clock();
     } catch (e) {
-      return refusal("engine_fault", `the clock failed: ${describe(e)}`);
+      return { decision: refusal("engine_fault", `the clock failed: ${describe(e)}`), base };
     }
+    const out = (decision: Decision, input?: string): Evaluated => ({ decision, base, now, ...(input !== undefined ? { input } : {}) });
     if (!slots.sessions.has(a.session) && slots.wasEvicted(a.session)) {
       // Its state is gone: starting it afresh would forget its labels, plan and kill mark.
-      if (policy.sessions.evicted === "deny") return refusal("evicted", "this session was evicted while idle; an operator must reset it (`resetSession`) before it can act again");
+      if (policy.sessions.evicted === "deny") return out(refusal("evicted", "this session was evicted while idle; an operator must reset it (`resetSession`) before it can act again"));
       slots.forgetEviction(a.session);
     }
     const { state: st } = slots.session(a.session);
     slots.touch(a.session, st, now);
     const agentSlot = slots.agent(typeof a.agent === "string" ? a.agent : "");
     const eng = current();
-    if (!eng) return refusal("engine_fault", "the engine is restarting after a fault");
+    if (!eng) return out(refusal("engine_fault", "the engine is restarting after a fault"));
     if (st.needsReset) {
       eng.resetSession(st.slot);
       st.needsReset = false;
@@ -235,11 +303,14 @@ export async function createGuard(options: GuardOptions): Promise<Guard> {
     evict(now);
     if (st.faulted) {
       st.faulted = false;
-      return refusal("engine_fault", "a fault interrupted this session's previous decision; this action is refused so the session cannot continue unawares");
+      return out(refusal("engine_fault", "a fault interrupted this session's previous decision; this action is refused so the session cannot continue unawares"));
     }
     let raw: RawResult;
     let valueLabels = 0n;
+    let input: string | undefined;
     try {
+      // The audit record and the grants need the action's hash; other decisions skip the SHA-256.
+      if (trail || st.grants > 0 || wantInput) input = inputHash(base, hashHex);
       valueLabels = declaredLabels(a.labels);
       if (hasValueSinks && st.fingerprints.size > 0) {
         valueLabels |= st.fingerprints.labelsOf(scanned(a));
@@ -248,16 +319,17 @@ export async function createGuard(options: GuardOptions): Promise<Guard> {
       if (hasValueSinks && st.fingerprints.saturated) valueLabels |= eng.sessionLabels(st.slot);
       const explicit = typeof a.origin === "string" ? traj.origins.indexOf(a.origin) : -1;
       if (typeof a.origin === "string" && explicit < 0 && traj.origins.length > 0) {
-        return refusal("invalid_action", `unknown origin \`${a.origin}\`; the policy's origins are ${traj.origins.join(", ")}`);
+        return out(refusal("invalid_action", `unknown origin \`${a.origin}\`; the policy's origins are ${traj.origins.join(", ")}`), input);
       }
-      const lift = top >= 0 && st.trustedText !== "" && namedBy(parts[0]!, st.trustedText) ? top : -1;
+      const lift = top >= 0 && st.trustedText !== "" && namedBy(base, st.trustedText) ? top : -1;
       const repeatKey = hasRepeat ? repeatHash(parts) : 0;
-      raw = eng.decide(parts, { now, session: st.slot, agent: agentSlot, valueLabels, lift, explicit, repeatKey }, st.plan !== undefined ? installed[st.plan] : undefined);
+      const key = st.grants > 0 && input !== undefined ? grantKey(input) : undefined;
+      raw = eng.decide(parts, { now, session: st.slot, agent: agentSlot, valueLabels, lift, explicit, repeatKey, grantKeyLo: key?.lo ?? 0, grantKeyHi: key?.hi ?? 0 }, st.plan !== undefined ? installed[st.plan] : undefined);
       st.pendingLabels = eng.outputLabels();
     } catch (e) {
-      if (e instanceof InputTooLarge) return refusal("input_too_large", e.message);
-      if (e instanceof WebAssembly.RuntimeError) return trapped(st, e);
-      return refusal("invalid_action", `the action could not be read: ${describe(e)}`);
+      if (e instanceof InputTooLarge) return out(refusal("input_too_large", e.message), input);
+      if (e instanceof WebAssembly.RuntimeError) return out(trapped(st, e), input);
+      return out(refusal("invalid_action", `the action could not be read: ${describe(e)}`), input);
     }
     try {
       const d = toDecision(tables, reasons, raw);
@@ -266,10 +338,53 @@ export async function createGuard(options: GuardOptions): Promise<Guard> {
         d.code = st.planError;
         d.reason = `the plan offered for this session was refused (${st.planError}); without a plan every action is denied`;
       }
-      return d;
+      if (raw.granted) {
+        d.code = "approval_granted";
+        d.reason = `an approval granted this action${d.rule !== undefined ? ` (\`${d.rule}\` asks for one)` : ""}`;
+      }
+      return out(d, input);
     } catch (e) {
-      return refusal("engine_fault", `the engine's result could not be read: ${describe(e)}`);
+      return out(refusal("engine_fault", `the engine's result could not be read: ${describe(e)}`), input);
     }
+  };
+
+  const check = (action: Action, opts?: { now?: number }, wantInput = false): Evaluated => {
+    const start = trail ? performance.now() : 0;
+    const r = evaluate(action, opts, wantInput);
+    if (!trail) return r;
+    const session = r.base && typeof r.base.session === "string" ? r.base.session : typeof (action as { session?: unknown })?.session === "string" ? (action as { session: string }).session : "";
+    const decision = trail.decision({ base: r.base, decision: r.decision, now: r.now ?? safeNow(), latencyUs: (performance.now() - start) * 1000, ...(r.input !== undefined ? { input: r.input } : {}) }, session, r.base?.agent);
+    return { ...r, decision };
+  };
+
+  const safeNow = (): number => {
+    try {
+      return clock();
+    } catch {
+      return 0;
+    }
+  };
+
+  const desk = createApprovalDesk({
+    ...(options.approver ? { approver: options.approver } : {}),
+    ...(options.approvalTimeoutMs !== undefined ? { timeoutMs: options.approvalTimeoutMs } : {}),
+    clock,
+    onTransition: (t) => {
+      // A step that cannot be recorded needs no handling here: the decision that follows an approval is
+      // recorded itself, and denied when it cannot be.
+      trail?.event("approval", t.at, t.request.session, { id: t.request.id, state: t.to, from: t.from, code: t.code, reason: t.reason, ...(t.request.rule !== undefined ? { rule: t.request.rule } : {}), expires: t.request.expiresAt }, { input: t.request.actionHash });
+    },
+  });
+
+  /** Grants the session an approval for the action with input hash `input`, in the engine's state. */
+  const grant = (session: string, input: string, until: number, once: boolean): boolean => {
+    const st = slots.sessions.get(session);
+    const eng = current();
+    if (!st || !eng) return false;
+    const { lo, hi } = grantKey(input);
+    eng.grant(st.slot, lo, hi, until, once);
+    st.grants++;
+    return true;
   };
 
   let lastSweep = -Infinity;
@@ -312,11 +427,37 @@ export async function createGuard(options: GuardOptions): Promise<Guard> {
 
   return {
     policy,
-    check,
+    check: (action, opts) => check(action, opts).decision,
+    decide: (action, opts) => decideWithApproval({
+      decide: (a, now) => {
+        const r = check(a, { now }, true);
+        return { decision: r.decision, ...(r.input !== undefined ? { input: r.input } : {}), ...(r.base ? { fields: approvalFields(r.base) } : {}) };
+      },
+      grant,
+      desk,
+      policyHash: policy.hash,
+      clock,
+    }, action, opts?.now),
+    revokeApproval: (id) => desk.revoke(id, "revoked by the operator"),
+    revokeGrants(session) {
+      const st = slots.sessions.get(session);
+      if (!st) return;
+      current()?.revokeGrants(st.slot);
+      st.grants = 0;
+      trail?.event("reset", safeNow(), session, { grants: "revoked" });
+    },
+    flush: () => trail?.flush() ?? Promise.resolve(),
+    close: () => trail?.close() ?? Promise.resolve(),
     recordResult(result) {
       const st = typeof result?.session === "string" ? slots.session(result.session).state : undefined;
       if (!st) return;
       try {
+        if (trail && !trail.event("result", safeNow(), result.session, {
+          output_hash: canonicalHash(result.output ?? null, hashHex),
+          ...(st.pendingLabels !== 0n ? { labels: labelNames(traj.labels, st.pendingLabels) } : {}),
+          ...(typeof result.origin === "string" ? { origin: result.origin } : {}),
+          ...(typeof result.tool === "string" ? { tool: result.tool } : {}),
+        })) st.faulted = true;
         if (st.pendingLabels !== 0n) st.fingerprints.add(result.output, st.pendingLabels);
         st.pendingLabels = 0n;
         if (result.origin !== undefined && traj.origins.length > 0) {
@@ -341,6 +482,8 @@ export async function createGuard(options: GuardOptions): Promise<Guard> {
           return;
         }
         const o = Math.max(0, traj.origins.indexOf(instruction.origin));
+        // The text is kept: it is what lifts the origin floor for the actions it names, and replay needs it.
+        if (trail && !trail.event("instruction", safeNow(), instruction.session, { origin: String(instruction.origin), text: String(instruction.text ?? "").slice(0, 64 * 1024) })) st.faulted = true;
         eng.instruct(st.slot, o);
         // Naming is by the last instruction of the highest origin; text is bounded to keep sessions small.
         if (o === top) st.trustedText = String(instruction.text ?? "").slice(0, 64 * 1024).toLowerCase();
@@ -350,6 +493,7 @@ export async function createGuard(options: GuardOptions): Promise<Guard> {
     },
     resetSession(session) {
       slots.forgetEviction(session);
+      trail?.event("reset", safeNow(), session, { session: "reset" });
       const st = slots.sessions.get(session);
       if (!st) return;
       clearSession(st);
@@ -370,6 +514,7 @@ export async function createGuard(options: GuardOptions): Promise<Guard> {
         eng.setSessionPlan(st.slot, index);
         st.plan = index;
         delete st.planError;
+        if (trail && !trail.event("plan", safeNow(), offer.session, { plan: offer.plan, signature: offer.signature })) st.faulted = true;
         return { ok: true };
       } catch (e) {
         st.faulted = true;
@@ -399,6 +544,21 @@ export async function createGuard(options: GuardOptions): Promise<Guard> {
       Object.assign(st, host, { faulted: false });
     },
   };
+}
+
+/** What a guard decision knows of one action (see `evaluate` in createGuard). */
+interface Evaluated {
+  decision: Decision;
+  base?: PartFields;
+  now?: number;
+  input?: string;
+}
+
+/** The canonical action as an approver sees it: the fields that are set, arguments included. */
+function approvalFields(base: PartFields): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(base)) if (v !== undefined && k !== "session") out[k] = v;
+  return out;
 }
 
 /** The text of an action that can carry data somewhere: its arguments and where it sends them. */

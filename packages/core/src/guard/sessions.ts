@@ -26,6 +26,8 @@ export interface SessionState {
   lastSeen: number;
   /** Its slot last held an evicted session: the engine's record must be reset before use. */
   needsReset: boolean;
+  /** Approval grants made for it (its actions are hashed for the engine's grant check while any may live). */
+  grants: number;
 }
 
 /**
@@ -46,7 +48,7 @@ export class SlotTable {
     if (known) return { state: known, fresh: false, reused: false };
     const reused = this.free.length > 0;
     const slot = reused ? this.free.pop()! : this.highWater++;
-    const state: SessionState = { slot, fingerprints: new FingerprintStore(), pendingLabels: 0n, trustedText: "", faulted: false, lastSeen: 0, needsReset: reused };
+    const state: SessionState = { slot, fingerprints: new FingerprintStore(), pendingLabels: 0n, trustedText: "", faulted: false, lastSeen: 0, needsReset: reused, grants: 0 };
     this.sessions.set(id, state);
     return { state, fresh: true, reused };
   }
@@ -118,6 +120,7 @@ export function clearSession(state: SessionState): void {
   state.pendingLabels = 0n;
   state.trustedText = "";
   state.faulted = false;
+  state.grants = 0;
   delete state.plan;
   delete state.planError;
 }
