@@ -32,6 +32,7 @@ const BAIL = Symbol("bail");
 export function wellFormed(s: string): string {
   if (!SURROGATE.test(s)) return s;
   let out = "";
+  // UTF-16: a high surrogate (D800–DBFF) followed by a low one (DC00–DFFF) is a pair; any other is lone.
   for (let i = 0; i < s.length; i++) {
     const c = s.charCodeAt(i);
     if (c >= 0xd800 && c <= 0xdbff && i + 1 < s.length) {

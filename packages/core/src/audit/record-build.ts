@@ -154,6 +154,7 @@ function copy(v: unknown, depth: number, maxDepth: number): unknown {
 // enumerate these keys first, in numeric order, whatever order they were added in.
 function isIndexKey(k: string): boolean {
   const c = k.charCodeAt(0);
+  // Not a digit ("0" is 48, "9" is 57): the common case, decided without parsing.
   if (c < 48 || c > 57) return false;
   const n = Number(k);
   return n < 4294967295 && String(n >>> 0) === k;

@@ -150,6 +150,7 @@ function* chunks(records: readonly AuditRecord[], lines: readonly string[]): Gen
   if (bytes > 0) yield { body, keepalive: bytes <= KEEPALIVE_BYTES };
 }
 
+// UTF-8 sizes by code unit: below U+0080 one byte, below U+0800 two, the rest of the BMP three.
 function utf8Length(s: string): number {
   let n = 0;
   for (let i = 0; i < s.length; i++) {
