@@ -1,18 +1,14 @@
-// Signed checkpoints: Ed25519 (@noble/ed25519, the same code in Node and browsers, wired to
-// @noble/hashes' SHA-512 as plans/sign.ts does) over the UTF-8 bytes of the head hash. A hash chain alone
+// Signed checkpoints: Ed25519 (plans/ed25519.ts: @noble/ed25519, the same code in Node and browsers,
+// as for plans) over the UTF-8 bytes of the head hash. A hash chain alone
 // can be recomputed by whoever can write the log; a signature by a key kept elsewhere cannot.
 
-import * as ed from "@noble/ed25519";
-import { sha512 } from "@noble/hashes/sha2.js";
 import { bytesToHex, hexToBytes } from "@noble/hashes/utils.js";
+import { ed, fromBase64, KEY_PREFIX as PREFIX, toBase64 } from "../plans/ed25519.js";
 import type { CheckpointEvent } from "./record.js";
-
-ed.hashes.sha512 = sha512;
 
 // Ed25519 sizes (RFC 8032): 32-byte seeds and public keys, 64-byte signatures.
 const KEY_BYTES = 32;
 const SIGNATURE_BYTES = 64;
-const PREFIX = "ed25519:";
 
 /**
  * Signs chain heads with one Ed25519 key: `sign(head)` is the `event` of a checkpoint record.
@@ -96,18 +92,4 @@ export function verifyCheckpoint(event: CheckpointEvent, publicKeys: readonly Ui
       return false;
     }
   });
-}
-
-function toBase64(b: Uint8Array): string {
-  let s = "";
-  for (const x of b) s += String.fromCharCode(x);
-  return btoa(s);
-}
-
-function fromBase64(s: string): Uint8Array | undefined {
-  try {
-    return Uint8Array.from(atob(s), (c) => c.charCodeAt(0));
-  } catch {
-    return undefined;
-  }
 }

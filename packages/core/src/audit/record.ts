@@ -1,6 +1,8 @@
 // The audit record, format version 1 (DESIGN §6): what one line of the log holds. The shape is closed
 // (no other keys) so that a verifier, a replayer and the JSON Schema all agree on what was hashed.
 
+import type { Action } from "../guard/action.js";
+
 /**
  * The audit format version, the `v` of every record. A change to the record's fields or to how it is
  * hashed is a new version.
@@ -62,28 +64,12 @@ export const AUDIT_ACTION_FIELDS = [
  * @example
  * const a: AuditAction = { kind: "tool", tool: "refund", args_hash: canonicalHash({ amount: 5 }), args: { amount: 5 } };
  */
-export interface AuditAction {
-  kind: string;
-  tool?: string;
-  target?: string;
-  method?: string;
-  url?: string;
-  host?: string;
-  port?: number;
-  path?: string;
-  query?: string;
-  command?: string;
-  program?: string;
-  file?: string;
-  statement?: string;
-  origin?: string;
-  labels?: string[];
-  usage?: { tokens?: number; cost?: number };
+export type AuditAction = { kind: string } & Pick<Action, (typeof AUDIT_ACTION_FIELDS)[number]> & {
   /** SHA-256 (hex) of the canonical JSON (RFC 8785) of the whole `args`, when the action had any. */
   args_hash?: string;
   /** Only the argument fields kept in clear: a partial copy of `args`. */
   args?: Record<string, unknown>;
-}
+};
 
 /**
  * What a caller hands to {@link AuditChain.append}: a record before the chain fills in `v`, `seq`, `ts`,

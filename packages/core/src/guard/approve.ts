@@ -36,7 +36,8 @@ export async function decideWithApproval(host: ApprovalHost, action: Action, now
     const at = now ?? host.clock();
     const first = host.decide(action, at);
     const d = first.decision;
-    if (d.effect !== "ask" || d.shadow === true || permits(d)) return d;
+    // Shadow mode permits an `ask` without asking (permits() says so).
+    if (d.effect !== "ask" || permits(d)) return d;
     if (first.input === undefined || first.fields === undefined) {
       return refusal("approval_error", "the action to approve could not be identified");
     }

@@ -4,9 +4,9 @@
 // guard was told `onAuditError: "allow"`, which it says loudly.
 
 import { AuditChain, type AuditChainOptions } from "../audit/chain.js";
-import { auditAction, type AuditableAction } from "../audit/action.js";
-import { canonicalHash, type HashHex, sha256Hex } from "../audit/hash.js";
-import type { AuditEntry, AuditRecord } from "../audit/record.js";
+import { auditAction, keepInClear, type AuditableAction } from "../audit/action.js";
+import { type HashHex, sha256Hex } from "../audit/hash.js";
+import type { AuditAction, AuditEntry, AuditRecord } from "../audit/record.js";
 import type { CompiledPolicy } from "../compile/compile.js";
 import type { PartFields } from "../engine/host.js";
 import { refusal, type Decision } from "./decision.js";
@@ -23,11 +23,6 @@ export interface GuardAuditOptions extends AuditChainOptions {
   adapter?: string;
 }
 
-/** The SHA-256 of the canonical action: the `input` of its record and the key of its approval grants. */
-export function inputHash(base: PartFields, hash: HashHex = sha256Hex): string {
-  return canonicalHash(auditAction(base as AuditableAction), hash);
-}
-
 /** 64 bits of an input hash, as the engine's grant key (two u32). */
 export function grantKey(input: string): { lo: number; hi: number } {
   return { lo: Number.parseInt(input.slice(0, 8), 16), hi: Number.parseInt(input.slice(8, 16), 16) };
@@ -35,12 +30,15 @@ export function grantKey(input: string): { lo: number; hi: number } {
 
 /** What {@link AuditTrail.decision} needs to know of one decision. */
 export interface DecidedAction {
+  /** The canonical action, when the action could be read. */
   base: PartFields | undefined;
+  /** The action as the log keeps it, arguments hashed (`auditAction(base)`), with `input` its SHA-256. */
+  audited: AuditAction | undefined;
+  input: string | undefined;
   decision: Decision;
   now: number;
   /** Microseconds the decision took, host work included. */
   latencyUs: number;
-  input?: string;
 }
 
 /**
@@ -65,8 +63,11 @@ export class AuditTrail {
   }
 
   /** Records one decision; the decision to return. Never throws. */
-  decision(d: DecidedAction, session: string, agent: unknown): Decision {
+  decision(d: DecidedAction): Decision {
     let decision = d.decision;
+    // An action that could not be read has no canonical session; its record says so with "".
+    const session = typeof d.base?.session === "string" ? d.base.session : "";
+    const agent = d.base?.agent;
     const failure = this.failure();
     if (failure !== undefined && this.onAuditError === "deny") {
       decision = refusal("audit_error", `the audit log cannot be written (${failure}); no action runs without its record`);
@@ -78,7 +79,7 @@ export class AuditTrail {
         session,
         ...(typeof agent === "string" ? { agent } : {}),
         adapter: this.adapter,
-        ...(d.base ? { action: auditAction(d.base as AuditableAction, this.policy.auditClear, this.hash) } : {}),
+        ...(d.base ? { action: this.kept(d.base, d.audited) } : {}),
         effect: decision.effect,
         ...(decision.rule !== undefined ? { rule: decision.rule } : {}),
         code: decision.code,
@@ -87,7 +88,7 @@ export class AuditTrail {
         ...(decision.labels ? { labels: decision.labels } : {}),
         ...(decision.shadow ? { shadow: true as const } : {}),
         policy: this.policy.hash,
-        ...(d.base ? { input: d.input ?? inputHash(d.base, this.hash) } : {}),
+        ...(d.input !== undefined ? { input: d.input } : {}),
         latency_us: Math.round(d.latencyUs * 1000) / 1000,
       };
       this.chain.append(entry);
@@ -116,6 +117,14 @@ export class AuditTrail {
       }
       return false;
     }
+  }
+
+  /** The record's action: the hashed one, with the arguments the policy keeps in clear. */
+  private kept(base: PartFields, audited: AuditAction | undefined): AuditAction {
+    const action = audited ?? auditAction(base as AuditableAction, [], this.hash);
+    if (this.policy.auditClear.length === 0) return action;
+    const args = keepInClear(base.args, this.policy.auditClear);
+    return args === undefined ? action : { ...action, args };
   }
 
   /** Waits until every record so far is written by every sink. */

@@ -244,6 +244,15 @@ ${extra}`;
     expect(guard.check(act("s", "x")).effect).toBe("allow");
   });
 
+  it("denies a time that is not a finite number, which would switch windowed limits off", async () => {
+    const guard = await createGuard({ policy: policy("limits: [{ id: rate, max: 1, per: 1s, effect: deny }]") });
+    for (const now of [NaN, Infinity, "5" as unknown as number]) {
+      expect(guard.check(act("s", "x"), { now }), String(now)).toMatchObject({ effect: "deny", code: "invalid_action" });
+    }
+    const broken = await createGuard({ policy: policy(), clock: () => NaN });
+    expect(broken.check(act("s", "x"))).toMatchObject({ effect: "deny", code: "engine_fault" });
+  });
+
   it("denies when the clock throws", async () => {
     const guard = await createGuard({ policy: policy(), clock: () => { throw new Error("no time"); } });
     expect(guard.check(act("s", "x"))).toMatchObject({ effect: "deny", code: "engine_fault" });

@@ -18,7 +18,9 @@ import { SlotTable, clearSession, type SessionState } from "./sessions.js";
 import { hashEnd, hashStep, SEQUENCE_SEED } from "./hash.js";
 import { exportState, importState } from "./session-state.js";
 import type { Action } from "./action.js";
-import { AuditTrail, grantKey, inputHash, type GuardAuditOptions } from "./audit-trail.js";
+import { AuditTrail, grantKey, type GuardAuditOptions } from "./audit-trail.js";
+import { auditAction, type AuditableAction } from "../audit/action.js";
+import type { AuditAction } from "../audit/record.js";
 import { decideWithApproval } from "./approve.js";
 import { createApprovalDesk } from "../approvals/desk.js";
 import type { Approver } from "../approvals/types.js";
@@ -268,34 +270,46 @@ export async function createGuard(options: GuardOptions): Promise<Guard> {
   const trail = options.audit ? new AuditTrail(policy, options.audit, options.onAuditError ?? "deny") : undefined;
   const hashHex = trail?.hash;
 
-  /** Decides one action: the decision, and the canonical action it was made on (when it could be read). */
-  const evaluate = (action: Action, opts: { now?: number } | undefined, wantInput: boolean): Evaluated => {
+  // What the last `evaluate` knew besides its decision, for the audit record and approvals. One object,
+  // reset on every call and read right after it (decisions are synchronous), so the decision path
+  // allocates nothing for it.
+  const last: Evaluated = { base: undefined, now: undefined, audited: undefined, input: undefined };
+
+  /** Decides one action; what it was decided on is left in `last`. Never throws. */
+  const evaluate = (action: Action, opts: { now?: number } | undefined, wantInput: boolean): Decision => {
+    last.base = last.now = last.audited = last.input = undefined;
     let parts;
     try {
       parts = canonicalParts(action, policy.reads, canonical);
     } catch (e) {
-      return { decision: refusal("invalid_action", e instanceof InvalidAction ? e.message : `the action could not be read: ${describe(e)}`) };
+      return refusal("invalid_action", e instanceof InvalidAction ? e.message : `the action could not be read: ${describe(e)}`);
     }
     // The canonical copy, not the caller's object: its fields were read once and checked.
     const a = parts[0]! as unknown as Action;
     const base = parts[0]!;
+    last.base = base;
     let now: number;
     try {
       now = opts?.now ?? clock();
     } catch (e) {
-      return { decision: refusal("engine_fault", `the clock failed: ${describe(e)}`), base };
+      return refusal("engine_fault", `the clock failed: ${describe(e)}`);
     }
-    const out = (decision: Decision, input?: string): Evaluated => ({ decision, base, now, ...(input !== undefined ? { input } : {}) });
+    // Windows, idle times and grants compare times: NaN or Infinity would make every comparison false
+    // and so switch limits off.
+    if (typeof now !== "number" || !Number.isFinite(now)) {
+      return refusal(opts?.now !== undefined ? "invalid_action" : "engine_fault", `the time \`${String(now)}\` is not a finite number of milliseconds`);
+    }
+    last.now = now;
     if (!slots.sessions.has(a.session) && slots.wasEvicted(a.session)) {
       // Its state is gone: starting it afresh would forget its labels, plan and kill mark.
-      if (policy.sessions.evicted === "deny") return out(refusal("evicted", "this session was evicted while idle; an operator must reset it (`resetSession`) before it can act again"));
+      if (policy.sessions.evicted === "deny") return refusal("evicted", "this session was evicted while idle; an operator must reset it (`resetSession`) before it can act again");
       slots.forgetEviction(a.session);
     }
     const { state: st } = slots.session(a.session);
     slots.touch(a.session, st, now);
     const agentSlot = slots.agent(typeof a.agent === "string" ? a.agent : "");
     const eng = current();
-    if (!eng) return out(refusal("engine_fault", "the engine is restarting after a fault"));
+    if (!eng) return refusal("engine_fault", "the engine is restarting after a fault");
     if (st.needsReset) {
       eng.resetSession(st.slot);
       st.needsReset = false;
@@ -303,14 +317,18 @@ export async function createGuard(options: GuardOptions): Promise<Guard> {
     evict(now);
     if (st.faulted) {
       st.faulted = false;
-      return out(refusal("engine_fault", "a fault interrupted this session's previous decision; this action is refused so the session cannot continue unawares"));
+      return refusal("engine_fault", "a fault interrupted this session's previous decision; this action is refused so the session cannot continue unawares");
     }
     let raw: RawResult;
     let valueLabels = 0n;
     let input: string | undefined;
     try {
-      // The audit record and the grants need the action's hash; other decisions skip the SHA-256.
-      if (trail || st.grants > 0 || wantInput) input = inputHash(base, hashHex);
+      // The audit record and the grants need the action's hash; other decisions skip the SHA-256. The
+      // record's action is the hashed one, so its arguments are hashed once.
+      if (trail || st.grants > 0 || wantInput) {
+        last.audited = auditAction(base as AuditableAction, [], hashHex);
+        last.input = input = canonicalHash(last.audited, hashHex);
+      }
       valueLabels = declaredLabels(a.labels);
       if (hasValueSinks && st.fingerprints.size > 0) {
         valueLabels |= st.fingerprints.labelsOf(scanned(a));
@@ -319,7 +337,7 @@ export async function createGuard(options: GuardOptions): Promise<Guard> {
       if (hasValueSinks && st.fingerprints.saturated) valueLabels |= eng.sessionLabels(st.slot);
       const explicit = typeof a.origin === "string" ? traj.origins.indexOf(a.origin) : -1;
       if (typeof a.origin === "string" && explicit < 0 && traj.origins.length > 0) {
-        return out(refusal("invalid_action", `unknown origin \`${a.origin}\`; the policy's origins are ${traj.origins.join(", ")}`), input);
+        return refusal("invalid_action", `unknown origin \`${a.origin}\`; the policy's origins are ${traj.origins.join(", ")}`);
       }
       const lift = top >= 0 && st.trustedText !== "" && namedBy(base, st.trustedText) ? top : -1;
       const repeatKey = hasRepeat ? repeatHash(parts) : 0;
@@ -327,9 +345,9 @@ export async function createGuard(options: GuardOptions): Promise<Guard> {
       raw = eng.decide(parts, { now, session: st.slot, agent: agentSlot, valueLabels, lift, explicit, repeatKey, grantKeyLo: key?.lo ?? 0, grantKeyHi: key?.hi ?? 0 }, st.plan !== undefined ? installed[st.plan] : undefined);
       st.pendingLabels = eng.outputLabels();
     } catch (e) {
-      if (e instanceof InputTooLarge) return out(refusal("input_too_large", e.message), input);
-      if (e instanceof WebAssembly.RuntimeError) return out(trapped(st, e), input);
-      return out(refusal("invalid_action", `the action could not be read: ${describe(e)}`), input);
+      if (e instanceof InputTooLarge) return refusal("input_too_large", e.message);
+      if (e instanceof WebAssembly.RuntimeError) return trapped(st, e);
+      return refusal("invalid_action", `the action could not be read: ${describe(e)}`);
     }
     try {
       const d = toDecision(tables, reasons, raw);
@@ -342,19 +360,18 @@ export async function createGuard(options: GuardOptions): Promise<Guard> {
         d.code = "approval_granted";
         d.reason = `an approval granted this action${d.rule !== undefined ? ` (\`${d.rule}\` asks for one)` : ""}`;
       }
-      return out(d, input);
+      return d;
     } catch (e) {
-      return out(refusal("engine_fault", `the engine's result could not be read: ${describe(e)}`), input);
+      return refusal("engine_fault", `the engine's result could not be read: ${describe(e)}`);
     }
   };
 
-  const check = (action: Action, opts?: { now?: number }, wantInput = false): Evaluated => {
-    const start = trail ? performance.now() : 0;
-    const r = evaluate(action, opts, wantInput);
-    if (!trail) return r;
-    const session = r.base && typeof r.base.session === "string" ? r.base.session : typeof (action as { session?: unknown })?.session === "string" ? (action as { session: string }).session : "";
-    const decision = trail.decision({ base: r.base, decision: r.decision, now: r.now ?? safeNow(), latencyUs: (performance.now() - start) * 1000, ...(r.input !== undefined ? { input: r.input } : {}) }, session, r.base?.agent);
-    return { ...r, decision };
+  /** Decides one action and records the decision; what it was decided on is left in `last`. */
+  const check = (action: Action, opts?: { now?: number }, wantInput = false): Decision => {
+    if (!trail) return evaluate(action, opts, wantInput);
+    const start = performance.now();
+    const decision = evaluate(action, opts, wantInput);
+    return trail.decision({ ...last, decision, now: last.now ?? safeNow(), latencyUs: (performance.now() - start) * 1000 });
   };
 
   const safeNow = (): number => {
@@ -427,11 +444,11 @@ export async function createGuard(options: GuardOptions): Promise<Guard> {
 
   return {
     policy,
-    check: (action, opts) => check(action, opts).decision,
+    check: (action, opts) => check(action, opts),
     decide: (action, opts) => decideWithApproval({
       decide: (a, now) => {
-        const r = check(a, { now }, true);
-        return { decision: r.decision, ...(r.input !== undefined ? { input: r.input } : {}), ...(r.base ? { fields: approvalFields(r.base) } : {}) };
+        const decision = check(a, { now }, true);
+        return { decision, ...(last.input !== undefined ? { input: last.input } : {}), ...(last.base ? { fields: approvalFields(last.base) } : {}) };
       },
       grant,
       desk,
@@ -546,12 +563,16 @@ export async function createGuard(options: GuardOptions): Promise<Guard> {
   };
 }
 
-/** What a guard decision knows of one action (see `evaluate` in createGuard). */
+/** What a decision was made on, besides the decision (see `last` in createGuard). */
 interface Evaluated {
-  decision: Decision;
-  base?: PartFields;
-  now?: number;
-  input?: string;
+  /** The canonical action, when the action could be read. */
+  base: PartFields | undefined;
+  /** The decision clock, when it could be read. */
+  now: number | undefined;
+  /** The action as the audit log keeps it (arguments hashed), when it was hashed. */
+  audited: AuditAction | undefined;
+  /** The SHA-256 of `audited`: the record's `input` and the key of approval grants. */
+  input: string | undefined;
 }
 
 /** The canonical action as an approver sees it: the fields that are set, arguments included. */

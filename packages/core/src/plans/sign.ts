@@ -1,28 +1,8 @@
 // Plan signatures: Ed25519 (@noble/ed25519, the same code in Node and browsers) over the plan's
 // canonical JSON (RFC 8785), so that formatting and key order never change what was signed.
 
-import * as ed from "@noble/ed25519";
-import { sha512 } from "@noble/hashes/sha2.js";
 import canonicalize from "canonicalize";
-
-ed.hashes.sha512 = sha512;
-
-const PREFIX = "ed25519:";
-
-function toBase64(b: Uint8Array): string {
-  let s = "";
-  for (const x of b) s += String.fromCharCode(x);
-  return btoa(s);
-}
-
-function fromBase64(s: string): Uint8Array | undefined {
-  try {
-    const bin = atob(s);
-    return Uint8Array.from(bin, (c) => c.charCodeAt(0));
-  } catch {
-    return undefined;
-  }
-}
+import { ed, fromBase64, KEY_PREFIX as PREFIX, toBase64 } from "./ed25519.js";
 
 function message(plan: unknown): Uint8Array {
   return new TextEncoder().encode(canonicalize(plan) ?? "");
