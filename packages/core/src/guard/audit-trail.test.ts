@@ -95,6 +95,19 @@ describe("the guard's audit log", () => {
     }
   });
 
+  it("records, and denies, an action whose getters throw, without throwing into the host", async () => {
+    const sink = memorySink();
+    const guard = await createGuard({ policy: POLICY, audit: { sinks: [sink] } });
+    const hostile = Object.defineProperties({}, {
+      kind: { get: () => { throw new Error("boom"); }, enumerable: true },
+      session: { get: () => { throw new Error("boom"); }, enumerable: true },
+    }) as Action;
+    expect(guard.check(hostile, { now: 1 })).toMatchObject({ effect: "deny", code: "invalid_action" });
+    await guard.flush();
+    expect(sink.records).toHaveLength(1);
+    expect(sink.records[0]).toMatchObject({ type: "decision", session: "", effect: "deny", code: "invalid_action" });
+  });
+
   it("denies after close, having flushed everything before it", async () => {
     const sink = memorySink();
     const guard = await createGuard({ policy: POLICY, audit: { sinks: [sink] } });
