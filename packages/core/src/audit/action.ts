@@ -2,7 +2,8 @@
 // argument fields the policy keeps in clear (`audit.clear`, DESIGN §6). Arguments are hashed, not
 // stored, by default: they are where personal data and secrets live.
 
-import { canonicalHash, sha256Hex, type HashHex } from "./hash.js";
+import { canonicalJson } from "./canonical.js";
+import { sha256Hex, type HashHex } from "./hash.js";
 import { AUDIT_ACTION_FIELDS, type AuditAction } from "./record.js";
 
 /**
@@ -87,17 +88,56 @@ export function keepInClear(args: unknown, fields: readonly ClearPath[]): Record
  * // { kind: "tool", tool: "refund", args_hash: "…", args: { amount: 5 } }
  */
 export function auditAction(action: AuditableAction, clear: readonly ClearPath[] = [], hash: HashHex = sha256Hex): AuditAction {
+  return sealAction(snapshotAction(action, clear), hash);
+}
+
+/**
+ * An action's audit form before any hashing: what {@link auditAction} keeps, copied, with the arguments
+ * as their canonical JSON. Taking it is cheap and fixes the content (later changes to the caller's action
+ * change nothing); {@link sealAction} adds the hash later, off the decision path.
+ *
+ * @example
+ * const snap = snapshotAction({ kind: "tool", tool: "refund", args: { amount: 5 } });
+ * // { action: { kind: "tool", tool: "refund" }, argsJson: '{"amount":5}' }
+ */
+export interface ActionSnapshot {
+  /** The action's fields and the arguments kept in clear; no `args_hash` yet. */
+  action: AuditAction;
+  /** The canonical JSON of all the arguments, when the action has some. */
+  argsJson: string | undefined;
+}
+
+/**
+ * Takes an {@link ActionSnapshot}: throws AuditError `invalid_audit` for arguments JSON cannot hold (a
+ * cycle, a bigint), as {@link auditAction} does.
+ *
+ * @example
+ * const snap = snapshotAction(action, policy.auditClear); // now; sealAction(snap) at the end of the job
+ */
+export function snapshotAction(action: AuditableAction, clear: readonly ClearPath[] = []): ActionSnapshot {
   const out: AuditAction = { kind: action.kind };
   for (const f of AUDIT_ACTION_FIELDS) {
     const v = action[f];
     if (v !== undefined) (out as unknown as Record<string, unknown>)[f] = copy(v, 0);
   }
+  let argsJson: string | undefined;
   if (action.args !== undefined) {
-    out.args_hash = canonicalHash(action.args, hash);
+    argsJson = canonicalJson(action.args);
     const kept = keepInClear(action.args, clear);
     if (kept !== undefined) out.args = kept;
   }
-  return out;
+  return { action: out, argsJson };
+}
+
+/**
+ * The audited action of a snapshot: its action with `args_hash` added (the snapshot's own object).
+ *
+ * @example
+ * sealAction(snapshotAction({ kind: "tool", args: { a: 1 } })) // { kind: "tool", args_hash: "…" }
+ */
+export function sealAction(snap: ActionSnapshot, hash: HashHex = sha256Hex): AuditAction {
+  if (snap.argsJson !== undefined) snap.action.args_hash = hash(snap.argsJson);
+  return snap.action;
 }
 
 function isObject(v: unknown): v is Record<string, unknown> {

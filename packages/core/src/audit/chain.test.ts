@@ -4,7 +4,7 @@ import { AuditError } from "../errors.js";
 import { decision, hex, POLICY, randomEntry, rng } from "./audit.test-support.js";
 import { AuditChain } from "./chain.js";
 import { auditPublicKey } from "./checkpoint.js";
-import { sha256Hex } from "./hash.js";
+import { pureSha256Hex, sha256Hex } from "./hash.js";
 import { nodeSha256Hex } from "./hash-node.js";
 import { ZERO_HASH, type AuditRecord } from "./record.js";
 import { memorySink, type AuditSink } from "./sinks.js";
@@ -46,11 +46,25 @@ describe("AuditChain.append", () => {
   });
 
   it("hashes the same with the native SHA-256 as with the pure-JS one", () => {
-    const a = new AuditChain();
+    const a = new AuditChain({ hash: pureSha256Hex });
     const b = new AuditChain({ hash: nodeSha256Hex });
     const r1 = rng(5);
     const r2 = rng(5);
     for (let i = 0; i < 200; i++) expect(b.append(randomEntry(r2, { lone: true }))).toEqual(a.append(randomEntry(r1, { lone: true })));
+  });
+
+  it("stamps `ts` as Date#toISOString would, whatever order times come in", () => {
+    const chain = new AuditChain();
+    const r = rng(11);
+    let now = 1_767_225_599_000;
+    const times = [0, 999, 1000, -1, -1000, -1001, 1.5, 8.64e15, -8.64e15, now, now, now + 1];
+    for (let i = 0; i < 3_000; i++) {
+      // Mostly small steps within and across seconds, some jumps back and some fractional times.
+      const x = r();
+      now = x < 0.8 ? now + Math.floor(r() * 400) : x < 0.9 ? now - Math.floor(r() * 5_000) : now + r();
+      times.push(now);
+    }
+    for (const t of times) expect(chain.append(decision(0, { now: t })).ts).toBe(new Date(t).toISOString());
   });
 
   it("records values only JSON can write as JSON writes them", async () => {
@@ -103,6 +117,22 @@ describe("AuditChain.append", () => {
 });
 
 describe("AuditChain.enqueue", () => {
+  it("keeps a hash that throws at the end of the job as the chain's failure, and loses nothing", async () => {
+    let broken = true;
+    const errors: AuditError[] = [];
+    const mem = memorySink();
+    const chain = new AuditChain({ sinks: [mem], hash: (t) => { if (broken) throw new Error("no hash"); return sha256Hex(t); }, onError: (e) => errors.push(e) });
+    chain.enqueue(decision(0));
+    await Promise.resolve();
+    // Thrown in a microtask, this would have ended the process; it is the chain's failure instead.
+    expect(chain.failure).toMatchObject({ code: "invalid_audit" });
+    expect(errors).toHaveLength(1);
+    broken = false;
+    await chain.flush();
+    expect(chain.failure).toBeUndefined();
+    expect(verifyChain(linesOf(mem.lines))).toMatchObject({ ok: true, records: 1 });
+  });
+
   it("numbers now and links at the end of the job, in order with append", async () => {
     const mem = memorySink();
     const chain = new AuditChain({ sinks: [mem] });

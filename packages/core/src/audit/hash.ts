@@ -1,6 +1,6 @@
-// SHA-256 for the audit chain. The default is @noble/hashes, pure JS, so that a chain written in a
-// browser hashes exactly as one written in Node; Node callers may inject the native hash
-// (`nodeSha256Hex` in hash-node.ts), several times faster on a record-sized input.
+// SHA-256 for the audit chain. The portable one is @noble/hashes, pure JS, so that a chain written in a
+// browser hashes exactly as one written in Node; the Node entry registers Node's native hash
+// (hash-node.ts), several times faster on a record-sized input, with the same digests.
 
 import { sha256 } from "@noble/hashes/sha2.js";
 import { bytesToHex, utf8ToBytes } from "@noble/hashes/utils.js";
@@ -15,13 +15,40 @@ import { canonicalJson } from "./canonical.js";
  */
 export type HashHex = (text: string) => string;
 
+// The runtime's own SHA-256, when its entry point registered one: Node's entry does (hash-node.ts), so
+// that every chain and verifier there is fast without being told. Same digests; only speed differs.
+let platform: HashHex | undefined;
+
 /**
- * SHA-256 of the UTF-8 bytes of `text`, lower-case hex (pure JS, the same in every runtime).
+ * Registers the runtime's native SHA-256 as the one {@link sha256Hex} uses. Called by the Node entry
+ * point on import; it must give exactly the digests of {@link pureSha256Hex}.
+ *
+ * @example
+ * setPlatformSha256((text) => crypto.hash("sha256", text, "hex"));
+ */
+export function setPlatformSha256(fn: HashHex): void {
+  platform = fn;
+}
+
+/**
+ * SHA-256 of the UTF-8 bytes of `text`, lower-case hex: the runtime's native one where its entry point
+ * registered it (Node), otherwise pure JS ({@link pureSha256Hex}) — the same digest either way.
  *
  * @example
  * sha256Hex("") // "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"
  */
 export function sha256Hex(text: string): string {
+  return platform !== undefined ? platform(text) : pureSha256Hex(text);
+}
+
+/**
+ * SHA-256 of the UTF-8 bytes of `text`, lower-case hex, in pure JS (@noble/hashes): the same in every
+ * runtime.
+ *
+ * @example
+ * pureSha256Hex("") // "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"
+ */
+export function pureSha256Hex(text: string): string {
   return bytesToHex(sha256(utf8ToBytes(text)));
 }
 

@@ -4,7 +4,7 @@ export { auditAction, keepInClear, type AuditableAction, type ClearPath } from "
 export { canonicalJson } from "./canonical.js";
 export { AuditChain, type AuditChainOptions, type ChainPosition } from "./chain.js";
 export { auditPublicKey, checkpointSigner, parsePublicKey, verifyCheckpoint, type CheckpointSigner } from "./checkpoint.js";
-export { canonicalHash, sha256Hex, type HashHex } from "./hash.js";
+export { canonicalHash, pureSha256Hex, sha256Hex, type HashHex } from "./hash.js";
 export { recordLine } from "./record-json.js";
 export {
   AUDIT_ACTION_FIELDS, AUDIT_EFFECTS, AUDIT_RECORD_TYPES, AUDIT_VERSION, ZERO_HASH,

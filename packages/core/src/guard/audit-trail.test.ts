@@ -2,7 +2,7 @@ import { describe, it, expect, vi } from "vitest";
 import { createGuard } from "./guard.js";
 import { memorySink, callbackSink } from "../audit/sinks.js";
 import { verifyChain } from "../audit/verify.js";
-import { canonicalHash } from "../audit/hash.js";
+import { canonicalHash, sha256Hex } from "../audit/hash.js";
 import type { Action } from "./action.js";
 
 const POLICY = `
@@ -106,6 +106,67 @@ describe("the guard's audit log", () => {
     await guard.flush();
     expect(sink.records).toHaveLength(1);
     expect(sink.records[0]).toMatchObject({ type: "decision", session: "", effect: "deny", code: "invalid_action" });
+  });
+
+  it("hashes nothing on the decision path, and records what was decided even if the caller changes it afterwards", async () => {
+    const sink = memorySink();
+    let hashed = 0;
+    const guard = await createGuard({ policy: POLICY, audit: { sinks: [sink], hash: (t) => (hashed++, sha256Hex(t)) } });
+    const action = charge(5);
+    const d = guard.check(action, { now: 1 });
+    expect(d.effect).toBe("allow");
+    // The record's content is fixed now; its SHA-256s come at the end of the job.
+    expect(hashed).toBe(0);
+    (action.args as { amount: number }).amount = 999_999;
+    action.tool = "other";
+    d.matched.push("forged");
+    await guard.flush();
+    expect(hashed).toBeGreaterThanOrEqual(3); // args_hash, input, the record's hash
+    const r = sink.records[0] as Record<string, any>;
+    expect(r.action).toEqual({ kind: "tool", tool: "charge", args_hash: canonicalHash({ amount: 5, card: "4111 1111 1111 1111" }), args: { amount: 5 } });
+    expect(r.matched).toEqual(["charge"]);
+    expect(verifyChain(lines(sink))).toMatchObject({ ok: true, records: 1 });
+  });
+
+  it("denies every later decision when a record cannot be hashed, and says so to onError", async () => {
+    const errors: string[] = [];
+    let broken = false;
+    const guard = await createGuard({
+      policy: POLICY,
+      audit: { sinks: [memorySink()], hash: (t) => { if (broken) throw new Error("no hash"); return sha256Hex(t); }, onError: (e) => errors.push(e.message) },
+    });
+    broken = true;
+    // Hashing is deferred, so this decision stands; the fault shows at the end of the job.
+    expect(guard.check(charge(5), { now: 1 }).effect).toBe("allow");
+    await Promise.resolve();
+    await Promise.resolve();
+    const d = guard.check(charge(5), { now: 2 });
+    expect(d).toMatchObject({ effect: "deny", code: "audit_error" });
+    expect(d.reason).toContain("no hash");
+    expect(errors.some((m) => m.includes("no hash"))).toBe(true);
+  });
+
+  it("tries a failing sink again by itself, so that decisions resume without a flush", async () => {
+    let broken = true;
+    const written: string[] = [];
+    const sink = callbackSink((records) => {
+      if (broken) throw new Error("endpoint down");
+      for (const r of records) written.push((r as { effect: string }).effect);
+    });
+    const guard = await createGuard({ policy: POLICY, audit: { sinks: [sink], retryMs: 10 } });
+    guard.check(charge(5), { now: 1 });
+    await new Promise((r) => setTimeout(r, 0));
+    expect(guard.check(charge(5), { now: 2 })).toMatchObject({ effect: "deny", code: "audit_error" });
+    broken = false;
+    // Nobody calls flush: the guard's own retry writes the held batch and clears the failure.
+    await vi.waitFor(() => expect(guard.check(charge(5), { now: 3 }).effect).toBe("allow"), { timeout: 2_000, interval: 5 });
+    await guard.flush();
+    expect(written[0]).toBe("allow");
+    expect(written).toContain("deny");
+  });
+
+  it("refuses a retry interval that is not a positive number", async () => {
+    await expect(createGuard({ policy: POLICY, audit: { retryMs: 0 } })).rejects.toThrow("`audit.retryMs` must be a number > 0");
   });
 
   it("denies after close, having flushed everything before it", async () => {

@@ -4,8 +4,9 @@
 // guard was told `onAuditError: "allow"`, which it says loudly.
 
 import { AuditChain, type AuditChainOptions } from "../audit/chain.js";
-import { auditAction, keepInClear, type AuditableAction } from "../audit/action.js";
-import { type HashHex, sha256Hex } from "../audit/hash.js";
+import { keepInClear, sealAction, snapshotAction, type ActionSnapshot, type AuditableAction } from "../audit/action.js";
+import { canonicalHash, type HashHex, sha256Hex } from "../audit/hash.js";
+import { AuditError } from "../errors.js";
 import type { AuditAction, AuditEntry, AuditRecord } from "../audit/record.js";
 import type { CompiledPolicy } from "../compile/compile.js";
 import type { PartFields } from "../engine/host.js";
@@ -21,6 +22,8 @@ import { refusal, type Decision } from "./decision.js";
 export interface GuardAuditOptions extends AuditChainOptions {
   /** Which adapter decides through this guard (`core`, `langchain`, `openai`, …); default `core`. */
   adapter?: string;
+  /** While a sink is failing (and decisions are denied for it), try it again every this many ms; default 1000. */
+  retryMs?: number;
 }
 
 /** 64 bits of an input hash, as the engine's grant key (two u32). */
@@ -28,71 +31,114 @@ export function grantKey(input: string): { lo: number; hi: number } {
   return { lo: Number.parseInt(input.slice(0, 8), 16), hi: Number.parseInt(input.slice(8, 16), 16) };
 }
 
-/** What {@link AuditTrail.decision} needs to know of one decision. */
+/**
+ * What {@link AuditTrail.decision} needs to know of one decision besides the decision: the guard's
+ * reused `last` object, read during the call and not kept.
+ */
 export interface DecidedAction {
   /** The canonical action, when the action could be read. */
   base: PartFields | undefined;
-  /** The action as the log keeps it, arguments hashed (`auditAction(base)`), with `input` its SHA-256. */
+  /** The action's audit form, arguments not yet hashed; set when the decision did not need the hashes. */
+  snapshot: ActionSnapshot | undefined;
+  /** The action as the log keeps it, arguments hashed; set when the decision needed its hash (grants, approvals). */
+  audited: AuditAction | undefined;
+  /** The SHA-256 of `audited`. */
+  input: string | undefined;
+}
+
+// One decision waiting to become a record: everything in it is a copy taken when the decision was made
+// or an immutable string, so the record says what was decided whatever the caller does afterwards.
+interface Queued {
+  session: string;
+  agent: string | undefined;
+  snapshot: ActionSnapshot | undefined;
   audited: AuditAction | undefined;
   input: string | undefined;
-  decision: Decision;
+  clear: Record<string, unknown> | undefined;
+  effect: Decision["effect"];
+  rule: string | undefined;
+  code: string;
+  reason: string | undefined;
+  matched: string[];
+  labels: string[] | undefined;
+  shadow: boolean;
   now: number;
-  /** Microseconds the decision took, host work included. */
   latencyUs: number;
 }
+
+// Decisions waiting for their hashes: past this many, a synchronous burst that never yields pays as it
+// goes (the chain bounds its own unlinked records the same way).
+const MAX_QUEUED = 1024;
+// A failing sink is tried again this often while the guard denies for it: rarely enough not to hammer a
+// full disk or a down endpoint, often enough that a short outage costs seconds of refusals, not a restart.
+const DEFAULT_RETRY_MS = 1000;
 
 /**
  * Writes a guard's records. `decision` returns the decision to hand back: the same one, or a deny with
  * `audit_error` when the record could not be made or the chain's sinks are failing (by default).
+ *
+ * A decision's record is fixed when the decision is made (fields copied, arguments as canonical JSON)
+ * but hashed at the end of the job, with the job's other records: a record's two SHA-256 (`args_hash`,
+ * `input`) and its link cost more than the decision itself. Records keep decision order either way; an
+ * event (result, reset…) first hands the chain the decisions queued before it.
  */
 export class AuditTrail {
   readonly chain: AuditChain;
   readonly hash: HashHex;
   private readonly adapter: string;
+  private readonly retryMs: number;
+  private readonly onError: ((e: AuditError) => void) | undefined;
   private warned = false;
+  private queue: Queued[] = [];
+  private scheduled = false;
+  private retrying: ReturnType<typeof setTimeout> | undefined;
+  // A record that could not be hashed after its decision was returned: decisions deny from then on.
+  private fault: AuditError | undefined;
+  // Decisions are queued, not appended, so the chain's own `audit_closed` would come too late.
+  private closed = false;
 
   constructor(
     private readonly policy: CompiledPolicy,
     options: GuardAuditOptions,
     private readonly onAuditError: "deny" | "allow",
   ) {
-    const { adapter, ...chain } = options;
+    const { adapter, retryMs, ...chain } = options;
+    if (retryMs !== undefined && !(Number.isFinite(retryMs) && retryMs > 0)) throw new TypeError("`audit.retryMs` must be a number > 0");
     this.adapter = adapter ?? "core";
+    this.retryMs = retryMs ?? DEFAULT_RETRY_MS;
+    this.onError = chain.onError;
     this.hash = chain.hash ?? sha256Hex;
     this.chain = new AuditChain(chain);
   }
 
-  /** Records one decision; the decision to return. Never throws. */
-  decision(d: DecidedAction): Decision {
-    let decision = d.decision;
-    // An action that could not be read has no canonical session; its record says so with "".
-    const session = typeof d.base?.session === "string" ? d.base.session : "";
-    const agent = d.base?.agent;
+  /** Queues one decision's record; the decision to return. Never throws. */
+  decision(d: DecidedAction, decision: Decision, now: number, latencyUs: number): Decision {
     const failure = this.failure();
     if (failure !== undefined && this.onAuditError === "deny") {
       decision = refusal("audit_error", `the audit log cannot be written (${failure}); no action runs without its record`);
     }
     try {
-      const entry: AuditEntry = {
-        type: "decision",
-        now: d.now,
-        session,
-        ...(typeof agent === "string" ? { agent } : {}),
-        adapter: this.adapter,
-        ...(d.base ? { action: this.kept(d.base, d.audited) } : {}),
+      const base = d.base;
+      this.queue.push({
+        // An action that could not be read has no canonical session; its record says so with "".
+        session: typeof base?.session === "string" ? base.session : "",
+        agent: typeof base?.agent === "string" ? base.agent : undefined,
+        // Refused before the engine ran (an evicted session, a bad time): the action is recorded all the same.
+        snapshot: d.snapshot ?? (base !== undefined && d.audited === undefined ? snapshotAction(base as AuditableAction) : undefined),
+        audited: d.audited,
+        input: d.input,
+        clear: base !== undefined && this.policy.auditClear.length > 0 ? keepInClear(base.args, this.policy.auditClear) : undefined,
         effect: decision.effect,
-        ...(decision.rule !== undefined ? { rule: decision.rule } : {}),
+        rule: decision.rule,
         code: decision.code,
-        ...(decision.reason !== undefined ? { reason: decision.reason } : {}),
-        matched: decision.matched,
-        ...(decision.labels ? { labels: decision.labels } : {}),
-        ...(decision.shadow ? { shadow: true as const } : {}),
-        policy: this.policy.hash,
-        ...(d.input !== undefined ? { input: d.input } : {}),
-        latency_us: Math.round(d.latencyUs * 1000) / 1000,
-      };
-      this.chain.append(entry);
-      return decision;
+        reason: decision.reason,
+        // Copies: the caller owns the decision it is handed and may change it.
+        matched: decision.matched.slice(),
+        labels: decision.labels?.slice(),
+        shadow: decision.shadow === true,
+        now,
+        latencyUs,
+      });
     } catch (e) {
       if (this.onAuditError === "allow") {
         this.warn(`the audit record could not be written: ${message(e)}`);
@@ -100,6 +146,58 @@ export class AuditTrail {
       }
       return refusal("audit_error", `the audit record could not be written (${message(e)}); no action runs without its record`);
     }
+    if (this.queue.length > MAX_QUEUED) this.drain();
+    else if (!this.scheduled) {
+      this.scheduled = true;
+      queueMicrotask(() => {
+        this.scheduled = false;
+        this.drain();
+      });
+    }
+    return decision;
+  }
+
+  /** Hashes the queued decisions and hands their records to the chain, in order. Never throws. */
+  private drain(): void {
+    const queue = this.queue;
+    if (queue.length === 0) return;
+    this.queue = [];
+    for (let i = 0; i < queue.length; i++) {
+      try {
+        this.chain.enqueue(this.entry(queue[i]!));
+      } catch (e) {
+        // Unreachable with the default hash and data already copied; a custom hash that throws gets here.
+        // The decision was returned already, so every later one is refused instead.
+        this.failed(e instanceof AuditError ? e : new AuditError("invalid_audit", `an audit record could not be hashed: ${message(e)}`, { cause: e }));
+      }
+    }
+  }
+
+  private failed(err: AuditError): void {
+    if (this.fault !== undefined) return;
+    this.fault = err;
+    try {
+      this.onError?.(err);
+    } catch {
+      // The host's handler failing changes nothing here.
+    }
+  }
+
+  private entry(q: Queued): AuditEntry {
+    const audited = q.audited ?? (q.snapshot !== undefined ? sealAction(q.snapshot, this.hash) : undefined);
+    const input = q.input ?? (audited !== undefined ? canonicalHash(audited, this.hash) : undefined);
+    const entry: AuditEntry = {
+      type: "decision", now: q.now, session: q.session, adapter: this.adapter, effect: q.effect, code: q.code,
+      matched: q.matched, policy: this.policy.hash, latency_us: Math.round(q.latencyUs * 1000) / 1000,
+    };
+    if (q.agent !== undefined) entry.agent = q.agent;
+    if (audited !== undefined) entry.action = q.clear === undefined ? audited : { ...audited, args: q.clear };
+    if (q.rule !== undefined) entry.rule = q.rule;
+    if (q.reason !== undefined) entry.reason = q.reason;
+    if (q.labels !== undefined) entry.labels = q.labels;
+    if (q.shadow) entry.shadow = true;
+    if (input !== undefined) entry.input = input;
+    return entry;
   }
 
   /**
@@ -107,8 +205,9 @@ export class AuditTrail {
    * when it could not, so that the caller can refuse the session's next action.
    */
   event(type: "result" | "instruction" | "plan" | "reset" | "approval", now: number, session: string, event: Record<string, unknown>, extra: Partial<AuditEntry> = {}): boolean {
+    this.drain();
     try {
-      this.chain.append({ type, now, session, adapter: this.adapter, policy: this.policy.hash, event, ...extra });
+      this.chain.enqueue({ type, now, session, adapter: this.adapter, policy: this.policy.hash, event, ...extra });
       return true;
     } catch (e) {
       if (this.onAuditError === "allow") {
@@ -119,33 +218,45 @@ export class AuditTrail {
     }
   }
 
-  /** The record's action: the hashed one, with the arguments the policy keeps in clear. */
-  private kept(base: PartFields, audited: AuditAction | undefined): AuditAction {
-    const action = audited ?? auditAction(base as AuditableAction, [], this.hash);
-    if (this.policy.auditClear.length === 0) return action;
-    const args = keepInClear(base.args, this.policy.auditClear);
-    return args === undefined ? action : { ...action, args };
-  }
-
   /** Waits until every record so far is written by every sink. */
   flush(): Promise<void> {
+    this.drain();
     return this.chain.flush();
   }
 
   /** Flushes and closes the sinks; later decisions deny (`audit_error`). */
   close(): Promise<void> {
+    this.drain();
+    this.closed = true;
+    if (this.retrying !== undefined) clearTimeout(this.retrying);
+    this.retrying = undefined;
     return this.chain.close();
   }
 
   /** Why the chain cannot write now, or undefined. With `onAuditError: "allow"`, warns once per outage. */
   private failure(): string | undefined {
-    const f = this.chain.failure;
+    if (this.closed) return "the audit log is closed";
+    const f = this.fault ?? this.chain.failure;
+    if (f !== undefined && f !== this.fault) this.retry();
     if (f === undefined) {
       this.warned = false;
       return undefined;
     }
     if (this.onAuditError === "allow") this.warn(`audit sinks are failing and decisions go on without their records: ${f.message}`);
     return f.message;
+  }
+
+  // While a sink fails, its batch is tried again only on a flush; nobody may call one, so the trail
+  // does, on a timer that does not keep the process alive.
+  private retry(): void {
+    if (this.retrying !== undefined) return;
+    this.retrying = setTimeout(() => {
+      this.chain.flush().then(
+        () => { this.retrying = undefined; },
+        () => { this.retrying = undefined; },
+      );
+    }, this.retryMs);
+    (this.retrying as { unref?: () => void }).unref?.();
   }
 
   private warn(text: string): void {

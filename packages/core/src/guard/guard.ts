@@ -19,7 +19,7 @@ import { hashEnd, hashStep, SEQUENCE_SEED } from "./hash.js";
 import { exportState, importState } from "./session-state.js";
 import type { Action } from "./action.js";
 import { AuditTrail, grantKey, type GuardAuditOptions } from "./audit-trail.js";
-import { auditAction, type AuditableAction } from "../audit/action.js";
+import { auditAction, snapshotAction, type ActionSnapshot, type AuditableAction } from "../audit/action.js";
 import type { AuditAction } from "../audit/record.js";
 import { decideWithApproval } from "./approve.js";
 import { createApprovalDesk } from "../approvals/desk.js";
@@ -273,11 +273,11 @@ export async function createGuard(options: GuardOptions): Promise<Guard> {
   // What the last `evaluate` knew besides its decision, for the audit record and approvals. One object,
   // reset on every call and read right after it (decisions are synchronous), so the decision path
   // allocates nothing for it.
-  const last: Evaluated = { base: undefined, now: undefined, audited: undefined, input: undefined };
+  const last: Evaluated = { base: undefined, now: undefined, snapshot: undefined, audited: undefined, input: undefined };
 
   /** Decides one action; what it was decided on is left in `last`. Never throws. */
   const evaluate = (action: Action, opts: { now?: number } | undefined, wantInput: boolean): Decision => {
-    last.base = last.now = last.audited = last.input = undefined;
+    last.base = last.now = last.snapshot = last.audited = last.input = undefined;
     let parts;
     try {
       parts = canonicalParts(action, policy.reads, canonical);
@@ -323,11 +323,14 @@ export async function createGuard(options: GuardOptions): Promise<Guard> {
     let valueLabels = 0n;
     let input: string | undefined;
     try {
-      // The audit record and the grants need the action's hash; other decisions skip the SHA-256. The
-      // record's action is the hashed one, so its arguments are hashed once.
-      if (trail || st.grants > 0 || wantInput) {
+      // Grants and approvals need the action's hash now; the audit record only needs its content fixed
+      // now (the trail hashes it at the end of the job); other decisions skip all of it. The record's
+      // action is the hashed one, so its arguments are hashed once.
+      if (st.grants > 0 || wantInput) {
         last.audited = auditAction(base as AuditableAction, [], hashHex);
         last.input = input = canonicalHash(last.audited, hashHex);
+      } else if (trail) {
+        last.snapshot = snapshotAction(base as AuditableAction);
       }
       valueLabels = declaredLabels(a.labels);
       if (hasValueSinks && st.fingerprints.size > 0) {
@@ -371,7 +374,7 @@ export async function createGuard(options: GuardOptions): Promise<Guard> {
     if (!trail) return evaluate(action, opts, wantInput);
     const start = performance.now();
     const decision = evaluate(action, opts, wantInput);
-    return trail.decision({ ...last, decision, now: last.now ?? safeNow(), latencyUs: (performance.now() - start) * 1000 });
+    return trail.decision(last, decision, last.now ?? safeNow(), (performance.now() - start) * 1000);
   };
 
   const safeNow = (): number => {
@@ -569,6 +572,8 @@ interface Evaluated {
   base: PartFields | undefined;
   /** The decision clock, when it could be read. */
   now: number | undefined;
+  /** The action's audit form before hashing, when the record needs it and nothing else needed the hash. */
+  snapshot: ActionSnapshot | undefined;
   /** The action as the audit log keeps it (arguments hashed), when it was hashed. */
   audited: AuditAction | undefined;
   /** The SHA-256 of `audited`: the record's `input` and the key of approval grants. */
