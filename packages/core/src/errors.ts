@@ -3,6 +3,7 @@
  * messages are lower-case, quote user input in backticks and carry no trailing period.
  */
 
+import { denialText, type Decision } from "./guard/decision.js";
 import type { PolicyIssue } from "./policy/issues.js";
 
 /** Base class of all trailguard errors. */
@@ -96,5 +97,26 @@ export class AuditError extends TrailguardError {
 export class ApprovalError extends TrailguardError {
   constructor(code: "invalid_approver", message: string, options?: { cause?: unknown }) {
     super(code, message, options);
+  }
+}
+
+/**
+ * An action the guard did not let run, thrown by adapters in hard-deny mode and always for `kill`
+ * (DESIGN §7). `decision` is the guard's whole answer; `code` is `action_denied`, or `session_killed`
+ * when the session is now killed.
+ *
+ * @example
+ * try { await agent.invoke(input); }
+ * catch (e) { if (e instanceof ActionDeniedError) console.error(e.decision.rule, e.decision.reason); }
+ */
+export class ActionDeniedError extends TrailguardError {
+  /** The guard's decision for the action. */
+  readonly decision: Decision;
+  /** What the action was, for the message and for logs: a tool name, a URL, a command. */
+  readonly subject: string | undefined;
+  constructor(decision: Decision, subject?: string, options?: { cause?: unknown }) {
+    super(decision.effect === "kill" ? "session_killed" : "action_denied", denialText(decision, subject), options);
+    this.decision = decision;
+    this.subject = subject;
   }
 }

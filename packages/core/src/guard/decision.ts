@@ -44,6 +44,22 @@ export function permits(d: Decision): boolean {
   return d.shadow === true || d.effect === "allow" || d.effect === "flag";
 }
 
+/**
+ * One line saying why an action did not run, for the model (an adapter's soft deny hands it back as the
+ * tool's answer) and for people (the message of `ActionDeniedError`). `subject` names the action: a tool
+ * name, a URL, a command (cut at 80 characters).
+ *
+ * @example
+ * denialText({ effect: "deny", rule: "no-email", code: "rule", matched: ["no-email"] }, "send_email")
+ * // "trailguard denied the action `send_email` by `no-email` (rule)"
+ */
+export function denialText(d: Decision, subject?: string): string {
+  const what = subject !== undefined ? ` \`${subject.length > 80 ? `${subject.slice(0, 80)}…` : subject}\`` : "";
+  const by = d.rule !== undefined ? ` by \`${d.rule}\`` : "";
+  const verb = d.effect === "kill" ? "killed the session at" : d.effect === "ask" ? "needs an approval for" : "denied";
+  return `trailguard ${verb} the action${what}${by} (${d.code})${d.reason ? `: ${d.reason}` : ""}`;
+}
+
 /** A deny the guard makes without consulting the rules (bad input, engine fault). */
 export function refusal(code: string, reason: string): Decision {
   return { effect: "deny", code, reason, matched: [] };
