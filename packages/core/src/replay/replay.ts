@@ -232,7 +232,7 @@ class Replayer {
       return;
     }
     this.counts[kind]++;
-    const after = this.incompleteSessions.has(r.session);
+    const after = kind === "changed" && this.incompleteSessions.has(r.session);
     if (kind === "incomplete") this.incompleteSessions.add(r.session);
     if (this.differences.length >= this.maxDifferences) {
       this.omitted++;

@@ -70,7 +70,7 @@ export interface AuditReplayDifference {
   why?: string;
   /** The record was decided under another policy than the replay's. */
   policyDiffers: boolean;
-  /** An earlier decision of the same session was incomplete: this difference may follow from it. */
+  /** A change after an incomplete decision of the same session: it may follow from that one. */
   afterIncomplete?: true;
   /** SHA-256 of the record the replayed decision would have written (with the replay policy's hash). */
   replayedHash: string;
