@@ -32,7 +32,12 @@ export interface GuardInternals {
 
 const internals = new WeakMap<Guard, GuardInternals>();
 
-/** Called once by `createGuard` for the guard it returns. */
+/**
+ * Called once by `createGuard` for the guard it returns.
+ *
+ * @example
+ * registerInternals(guard, { decide, inputOf, grant, outputLabels });
+ */
 export function registerInternals(guard: Guard, inner: GuardInternals): void {
   internals.set(guard, inner);
 }

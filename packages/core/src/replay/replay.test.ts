@@ -5,6 +5,7 @@ import { sha256Hex } from "../audit/hash.js";
 import { recordBody, recordLineFrom } from "../audit/record-json.js";
 import type { AuditLine } from "../audit/verify.js";
 import { callbackApprover } from "../approvals/approvers.js";
+import { auditPublicKey } from "../audit/checkpoint.js";
 import { generatePlanKey, signPlan } from "../plans/sign.js";
 import type { AuditAction } from "../audit/record.js";
 import { replayAuditLog } from "./replay.js";
@@ -292,6 +293,21 @@ describe("replayAuditLog", () => {
     expect(a.differences[0]!.why).toContain("`audit_error`");
     const b = await replayAuditLog(asLines(refused), { policy: planned });
     expect(b.differences.map((d) => [d.kind, d.recorded.code, d.replayed.code])).toEqual([["incomplete", "bad_signature", "no_plan"]]);
+  });
+
+  it("verifies checkpoints with the given keys, and replays across them", async () => {
+    const seed = new Uint8Array(32).fill(7);
+    const sink = memorySink();
+    const guard = await createGuard({ policy: POLICY, audit: { sinks: [sink], checkpoint: { every: 2, privateKey: seed } } });
+    for (let i = 0; i < 3; i++) guard.check({ kind: "tool", session: "s", tool: "search", args: { q: `q${i}` } }, { now: T0 + i });
+    await guard.close();
+    const types = sink.records.map((r) => r.type);
+    expect(types.filter((t) => t === "checkpoint").length).toBeGreaterThan(0);
+    const good = await replayAuditLog(asLines(sink.lines), { policy: POLICY, verify: { publicKeys: [auditPublicKey(seed)] } });
+    expect(good).toMatchObject({ ok: true, counts: { records: types.length, decisions: 3, same: 3 } });
+    const wrong = await replayAuditLog(asLines(sink.lines), { policy: POLICY, verify: { publicKeys: [auditPublicKey(new Uint8Array(32).fill(8))] } });
+    expect(wrong.error).toMatchObject({ code: "broken_chain", line: types.indexOf("checkpoint") + 1 });
+    expect(wrong.error!.message).toContain("signature does not verify");
   });
 
   it("returns an invalid policy and an unreadable log as errors, without throwing", async () => {

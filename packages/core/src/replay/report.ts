@@ -99,12 +99,22 @@ export interface AuditReplayReport {
   error?: ReplayError;
 }
 
-/** The decision a record holds. */
+/**
+ * The decision a record holds.
+ *
+ * @example
+ * recordedVerdict(record) // { effect: "deny", rule: "no-rm", code: "rule", reason: "…", matched: ["no-rm"] }
+ */
 export function recordedVerdict(r: AuditEntryRecord): ReplayVerdict {
   return verdict(r.effect, r.rule, r.code, r.reason, r.matched ?? [], r.labels, r.shadow === true);
 }
 
-/** A guard's decision, as a record would hold it. */
+/**
+ * A guard's decision, as a record would hold it (without `args`, which a record does not keep).
+ *
+ * @example
+ * decisionVerdict(guard.check(action)) // { effect: "allow", rule: "search", code: "rule", reason: "…", matched: ["search"] }
+ */
 export function decisionVerdict(d: Decision): ReplayVerdict {
   return verdict(d.effect, d.rule, d.code, d.reason, d.matched, d.labels, d.shadow === true);
 }
@@ -122,7 +132,12 @@ function verdict(effect: ReplayVerdict["effect"], rule: string | undefined, code
   };
 }
 
-/** The decision fields (not `reason`) in which two verdicts differ, in a fixed order. */
+/**
+ * The decision fields (not `reason`) in which two verdicts differ, in a fixed order.
+ *
+ * @example
+ * differingFields({ effect: "deny", code: "limit", matched: [] }, { effect: "allow", code: "limit", matched: [] }) // ["effect"]
+ */
 export function differingFields(a: ReplayVerdict, b: ReplayVerdict): string[] {
   const out: string[] = [];
   if (a.effect !== b.effect) out.push("effect");
