@@ -1,5 +1,5 @@
 import { describe, it, expect } from "vitest";
-import { mkdtempSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { readFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -220,3 +220,98 @@ describe("trailguard check --audit, audit verify, audit show", () => {
     expect((await run("audit", "verify", join(dir, "nope.jsonl"))).code).toBe(2);
   });
 });
+
+describe("trailguard replay", () => {
+  const replayPolicy = file("replay-policy.yaml", `version: 1
+default: deny
+extends: [essential]
+audit:
+  clear: [args]
+rules:
+  - { id: search, when: 'action.tool == "search"', effect: allow }
+  - { id: refund, when: 'action.tool == "refund" && action.args.amount <= 100', effect: allow }
+limits:
+  - { id: search-rate, when: 'action.tool == "search"', max: 2, per: 60s, effect: deny }
+`);
+  const trace = file("replay-trace.jsonl", [
+    '{"type":"clock","now":1767225600000}',
+    '{"type":"action","kind":"tool","session":"s1","tool":"search","args":{"q":"a"}}',
+    '{"type":"action","kind":"tool","session":"s1","tool":"search","args":{"q":"b"}}',
+    '{"type":"action","kind":"tool","session":"s1","tool":"search","args":{"q":"c"}}',
+    '{"type":"action","kind":"tool","session":"s2","tool":"refund","args":{"amount":500}}',
+    '{"type":"action","kind":"shell","session":"s2","command":"rm -rf /"}',
+  ].join("\n"));
+  const writeLog = async (name: string, policyFile = replayPolicy) => {
+    const log = join(dir, name);
+    expect((await run("check", "--policy", policyFile, "--trace", trace, "--audit", log)).code).toBe(0);
+    return log;
+  };
+
+  it("exits 0 when the policy that wrote the log reproduces every decision, across rotated files", async () => {
+    const log = await writeLog("replay-same.jsonl");
+    // Rotate by hand: the first two records move to LOG.1, as the file sink would have moved them.
+    const lines = (await readFile(log, "utf8")).trim().split("\n");
+    writeFileSync(`${log}.1`, `${lines.slice(0, 2).join("\n")}\n`);
+    writeFileSync(log, `${lines.slice(2).join("\n")}\n`);
+    const r = await run("replay", "--policy", replayPolicy, log);
+    expect(r).toMatchObject({ code: 0, err: [] });
+    expect(r.out).toEqual([expect.stringMatching(new RegExp(`^${escape(log)}: 5 decisions replayed under the policy that wrote it \\([0-9a-f]{12}…\\): 5 same, 0 changed, 0 incomplete$`))]);
+  });
+
+  it("exits 1 and prints every decision a changed policy alters", async () => {
+    const log = await writeLog("replay-changed.jsonl");
+    const looser = file("replay-looser.yaml", readFileSync(replayPolicy, "utf8").replace("max: 2", "max: 5").replace("<= 100", "<= 1000"));
+    const r = await run("replay", "--policy", looser, log);
+    expect(r.code).toBe(1);
+    expect(r.out[0]).toMatch(/^where\s+seq\s+session\s+action\s+recorded\s+replayed\s+note$/);
+    expect(r.out[1]).toMatch(new RegExp(`^${escape(log)}:3\\s+2\\s+s1\\s+tool search\\s+deny search-rate \\(limit\\)\\s+allow search \\(rule\\)$`));
+    expect(r.out[2]).toMatch(new RegExp(`^${escape(log)}:4\\s+3\\s+s2\\s+tool refund\\s+deny \\(default\\)\\s+allow refund \\(rule\\)$`));
+    expect(r.out[3]).toMatch(/: 5 decisions replayed under policy [0-9a-f]{12}…; the log was written under [0-9a-f]{12}…: 3 same, 2 changed, 0 incomplete$/);
+    expect(r.out).toHaveLength(4);
+
+    const json = await run("replay", "--json", "--policy", looser, log);
+    expect(json.code).toBe(1);
+    const report = JSON.parse(json.out[0]!) as { log: string; counts: Record<string, number>; differences: { seq: number; replayed: { effect: string } }[] };
+    expect(report.log).toBe(log);
+    expect(report.counts).toEqual({ records: 5, decisions: 5, same: 3, changed: 2, incomplete: 0 });
+    expect(report.differences.map((d) => [d.seq, d.replayed.effect])).toEqual([[2, "allow"], [3, "allow"]]);
+  });
+
+  it("exits 1 with the decisions it cannot replay exactly: arguments the policy reads are only hashed", async () => {
+    const hashed = file("replay-hashed.yaml", readFileSync(replayPolicy, "utf8").replace("audit:\n  clear: [args]\n", ""));
+    const log = await writeLog("replay-hashed.jsonl", hashed);
+    const r = await run("replay", "--policy", hashed, log);
+    expect(r.code).toBe(1);
+    // The four actions with arguments; the shell line has none.
+    expect(r.out.filter((l) => l.includes("incomplete: its arguments are in the log only as `args_hash`"))).toHaveLength(4);
+    expect(r.out.at(-1)).toMatch(/: 1 same, 0 changed, 4 incomplete$/);
+  });
+
+  it("exits 1 at a broken chain, saying where", async () => {
+    const log = await writeLog("replay-broken.jsonl");
+    const lines = (await readFile(log, "utf8")).trim().split("\n");
+    lines[1] = lines[1]!.replace('"effect":"allow"', '"effect":"deny"');
+    writeFileSync(log, `${lines.join("\n")}\n`);
+    const r = await run("replay", "--policy", replayPolicy, log);
+    expect(r.code).toBe(1);
+    expect(r.out[0]).toBe(`${log}:2: record 1's hash does not match its content: the record was edited; records from here on were not replayed`);
+    expect(r.out[1]).toMatch(/: 1 decision replayed .*: 1 same, 0 changed, 0 incomplete$/);
+  });
+
+  it("exits 2 for bad usage, an invalid or missing policy and a missing log", async () => {
+    const log = await writeLog("replay-usage.jsonl");
+    expect((await run("replay", log)).code).toBe(2);
+    expect((await run("replay", "--policy", replayPolicy)).code).toBe(2);
+    expect((await run("replay", "--policy", replayPolicy, "--bogus", log)).err[0]).toContain("unknown option `--bogus`");
+    expect((await run("replay", "--policy", join(dir, "nope.yaml"), log)).code).toBe(2);
+    const invalid = await run("replay", "--policy", file("replay-invalid.yaml", "version: 1\ndefault: maybe\n"), log);
+    expect(invalid.code).toBe(2);
+    expect(invalid.err[0]).toMatch(/replay-invalid\.yaml:2:\d+: /);
+    const missing = await run("replay", "--policy", replayPolicy, join(dir, "nope.jsonl"));
+    expect(missing).toMatchObject({ code: 2, err: [`${join(dir, "nope.jsonl")}: no such log`] });
+  });
+});
+
+function escape(text: string): string {
+  return text.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
+}

@@ -3,9 +3,10 @@ import { check } from "./commands/check.js";
 import { test } from "./commands/test.js";
 import { plan } from "./commands/plan.js";
 import { audit } from "./commands/audit.js";
+import { replay } from "./commands/replay.js";
 import type { Io } from "./io.js";
 
-const COMMANDS: Record<string, (args: string[], io: Io) => Promise<number>> = { validate, check, test, plan, audit };
+const COMMANDS: Record<string, (args: string[], io: Io) => Promise<number>> = { validate, check, test, plan, audit, replay };
 
 const HELP = `trailguard — a fail-closed firewall for AI-agent actions
 
@@ -16,6 +17,7 @@ usage:
                   … --audit LOG                               and append the decisions to an audit log
   trailguard audit verify [--key PUBKEY]… LOG…                check a log's hash chain (exit 1: broken)
   trailguard audit show LOG…                                  the log as a table
+  trailguard replay --policy POLICY [--json] LOG…             re-decide a log's actions; every difference (exit 1: any)
   trailguard test TESTS.yaml…                                 run policy unit tests
   trailguard plan keygen | sign --key KEY PLAN | verify --policy POLICY --signature SIG PLAN`;
 

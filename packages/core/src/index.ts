@@ -8,11 +8,12 @@ export { createGuard, type Guard, type GuardOptions, type ToolResult, type Instr
 export type { GuardAuditOptions } from "./guard/audit-trail.js";
 export * from "./approvals/index.js";
 export * from "./audit/index.js";
+export * from "./replay/index.js";
 export { generatePlanKey, signPlan, verifyPlan } from "./plans/sign.js";
 export { compilePlan, type PlanDoc } from "./plans/plan.js";
 export type { Action } from "./guard/action.js";
 export { denialText, permits, type Decision } from "./guard/decision.js";
 export { canonicaliseUrl, canonicaliseShell, canonicalisePath, canonicaliseSql } from "./canonicalise/index.js";
-export { TrailguardError, PolicyError, EngineError, TraceError, SessionStateError, AuditError, ApprovalError, ActionDeniedError } from "./errors.js";
+export { TrailguardError, PolicyError, EngineError, TraceError, SessionStateError, AuditError, ApprovalError, ActionDeniedError, ReplayError } from "./errors.js";
 export { parseTrace, type TraceEvent } from "./trace/parse.js";
 export { replayTrace, type ReplayedDecision } from "./trace/replay.js";

@@ -1,5 +1,6 @@
 import { logFilesInOrder, readLogFiles, verifyChain, AuditError, type AuditLine } from "@trailguard/core";
 import type { Io } from "../io.js";
+import { clean, table } from "./table.js";
 
 const USAGE = "usage: trailguard audit verify [--key PUBLIC_KEY]… LOG… | trailguard audit show LOG…";
 
@@ -74,17 +75,8 @@ function show(logs: string[], io: Io): number {
     io.err(e instanceof AuditError ? e.message : String(e));
     return 2;
   }
-  // Columns as wide as their widest cell, up to a limit so that one long URL does not push the rest away.
-  const widths = rows[0]!.map((_, c) => Math.min(MAX_CELL, Math.max(...rows.map((r) => r[c]!.length))));
-  for (const r of rows) io.out(r.map((cell, c) => fit(cell, widths[c]!)).join("  ").trimEnd());
+  for (const line of table(rows)) io.out(line);
   return 0;
-}
-
-// A cell past this many characters is cut with `…`.
-const MAX_CELL = 48;
-
-function fit(cell: string, width: number): string {
-  return cell.length > width ? `${cell.slice(0, width - 1)}…` : cell.padEnd(width);
 }
 
 function row({ text, file, line }: AuditLine): string[] {
@@ -100,9 +92,4 @@ function row({ text, file, line }: AuditLine): string[] {
     ? [a.kind, a.tool ?? a.method, a.url ?? a.command ?? a.file ?? a.statement ?? a.target].filter((x) => x !== undefined).map(s).join(" ")
     : `(${s(r.type)}${r.type === "approval" ? ` ${s((r.event as Record<string, unknown> | undefined)?.code)}` : ""})`;
   return [s(r.ts), s(r.session), s(r.agent), clean(what), s(r.effect), s(r.rule ?? r.code)];
-}
-
-/** Control characters in logged text must not move the terminal's cursor or forge rows. */
-function clean(text: string): string {
-  return text.replace(/[\u0000-\u001f\u007f]/g, "?");
 }

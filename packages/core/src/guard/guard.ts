@@ -25,6 +25,7 @@ import { decideWithApproval } from "./approve.js";
 import { createApprovalDesk } from "../approvals/desk.js";
 import type { Approver } from "../approvals/types.js";
 import { canonicalHash } from "../audit/hash.js";
+import { registerInternals } from "./internals.js";
 
 /** Options of {@link createGuard}. */
 export interface GuardOptions extends CanonicalOptions {
@@ -445,7 +446,7 @@ export async function createGuard(options: GuardOptions): Promise<Guard> {
     return mask;
   };
 
-  return {
+  const guard: Guard = {
     policy,
     check: (action, opts) => check(action, opts),
     decide: (action, opts) => decideWithApproval({
@@ -564,6 +565,22 @@ export async function createGuard(options: GuardOptions): Promise<Guard> {
       Object.assign(st, host, { faulted: false });
     },
   };
+  registerInternals(guard, {
+    decide(action, now) {
+      const decision = check(action, { now }, true);
+      return { decision, ...(last.audited ? { audited: last.audited } : {}), ...(last.input !== undefined ? { input: last.input } : {}) };
+    },
+    inputOf(action) {
+      try {
+        return canonicalHash(auditAction(canonicalParts(action, policy.reads, canonical)[0] as AuditableAction, [], hashHex), hashHex);
+      } catch {
+        return undefined;
+      }
+    },
+    grant,
+    outputLabels: (session) => labelNames(traj.labels, slots.sessions.get(session)?.pendingLabels ?? 0n),
+  });
+  return guard;
 }
 
 /** What a decision was made on, besides the decision (see `last` in createGuard). */
