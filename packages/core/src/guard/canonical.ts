@@ -25,6 +25,18 @@ export class InvalidAction extends Error {}
  * canonicalParts({ kind: "shell", session: "s", command: "ls && rm -rf /" }, reads, {}) // two parts
  */
 export function canonicalParts(action: unknown, reads: ReadonlySet<string>, opts: CanonicalOptions): PartFields[] {
+  return splitParts(canonicalBase(action, opts), reads);
+}
+
+/**
+ * The whole action, checked and canonicalised (URL, host, file), before any splitting: what the audit
+ * log records, what approvals are bound to and what value taint scans. A part of a shell line or SQL
+ * batch stands for one command; the action is all of them.
+ *
+ * @example
+ * canonicalBase({ kind: "shell", session: "s", command: "ls && rm -rf /" }, {}).command // "ls && rm -rf /"
+ */
+export function canonicalBase(action: unknown, opts: CanonicalOptions): PartFields {
   if (typeof action !== "object" || action === null || Array.isArray(action)) throw new InvalidAction("an action must be an object");
   const a = action as Record<string, unknown>;
   // Everything is checked on the copy: what is checked is what the engine decides, even if a getter on
@@ -44,9 +56,24 @@ export function canonicalParts(action: unknown, reads: ReadonlySet<string>, opts
   // URLs and paths are canonicalised whether or not the policy reads them: an unparsable URL is denied
   // either way, and the canonical forms are what the audit records.
   canonicaliseHttp(base);
+  // A command's program and words, a statement's verb and tables are derived from it, never taken from
+  // the caller: a record (and an approval) must not say `ls` of an action whose command is `rm -rf /`.
+  if (typeof base.command === "string") base.program = base.argv = base.line = undefined;
+  if (typeof base.statement === "string") base.verb = base.tables = undefined;
   if (typeof base.file === "string") {
     base.file = canonicalisePath(base.file, { cwd: typeof a.cwd === "string" ? a.cwd : opts.cwd, home: opts.home });
   }
+  return base;
+}
+
+/**
+ * The parts the engine decides: one per shell command and SQL statement when the policy reads their
+ * fields, else the action itself. `base` is not changed; the parts are new objects.
+ *
+ * @example
+ * splitParts(canonicalBase(action, {}), policy.reads).length // 2 for "ls && rm -rf /"
+ */
+export function splitParts(base: PartFields, reads: ReadonlySet<string>): PartFields[] {
   let parts: PartFields[] = [base];
   if (typeof base.command === "string" && SHELL_FIELDS.some((f) => reads.has(f))) parts = shellParts(base, base.command);
   if (typeof base.statement === "string" && SQL_FIELDS.some((f) => reads.has(f))) {

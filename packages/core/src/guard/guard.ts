@@ -12,7 +12,7 @@ import { loadPolicy } from "../policy/load.js";
 import type { CompiledPolicy } from "../compile/compile.js";
 import { PolicyError, SessionStateError } from "../errors.js";
 import { textOf } from "../flows/fingerprint.js";
-import { canonicalParts, InvalidAction, type CanonicalOptions } from "./canonical.js";
+import { canonicalBase, InvalidAction, splitParts, type CanonicalOptions } from "./canonical.js";
 import { decisionTables, refusal, toDecision, labelNames, type Decision } from "./decision.js";
 import { SlotTable, clearSession, type SessionState } from "./sessions.js";
 import { hashEnd, hashStep, SEQUENCE_SEED } from "./hash.js";
@@ -279,16 +279,19 @@ export async function createGuard(options: GuardOptions): Promise<Guard> {
   /** Decides one action; what it was decided on is left in `last`. Never throws. */
   const evaluate = (action: Action, opts: { now?: number } | undefined, wantInput: boolean): Decision => {
     last.base = last.now = last.snapshot = last.audited = last.input = undefined;
-    let parts;
+    let base: PartFields;
+    let parts: PartFields[];
     try {
-      parts = canonicalParts(action, policy.reads, canonical);
+      base = canonicalBase(action, canonical);
+      last.base = base;
+      parts = splitParts(base, policy.reads);
     } catch (e) {
       return refusal("invalid_action", e instanceof InvalidAction ? e.message : `the action could not be read: ${describe(e)}`);
     }
-    // The canonical copy, not the caller's object: its fields were read once and checked.
-    const a = parts[0]! as unknown as Action;
-    const base = parts[0]!;
-    last.base = base;
+    // The canonical copy of the whole action, not the caller's object (its fields were read once and
+    // checked) and not a part: a shell line's or SQL batch's later commands carry data and need approval
+    // as much as its first.
+    const a = base as unknown as Action;
     let now: number;
     try {
       now = opts?.now ?? clock();
@@ -572,7 +575,7 @@ export async function createGuard(options: GuardOptions): Promise<Guard> {
     },
     inputOf(action) {
       try {
-        return canonicalHash(auditAction(canonicalParts(action, policy.reads, canonical)[0] as AuditableAction, [], hashHex), hashHex);
+        return canonicalHash(auditAction(canonicalBase(action, canonical) as AuditableAction, [], hashHex), hashHex);
       } catch {
         return undefined;
       }

@@ -137,6 +137,31 @@ describe("replayAuditLog", () => {
     expect(report.counts.same).toBe(report.counts.decisions - 5);
   });
 
+  it("replays shell lines and SQL batches of several parts whole, as they were decided", async () => {
+    const partsPolicy = `
+version: 1
+default: deny
+rules:
+  - { id: ls, when: 'action.program == "ls"', effect: allow }
+  - { id: no-rm, when: 'action.program == "rm"', effect: deny }
+  - { id: select, when: 'action.verb == "SELECT"', effect: allow }
+`;
+    const lines = await writeLog(partsPolicy, (g) => {
+      g.check({ kind: "shell", session: "p1", command: "ls && rm -rf /" }, { now: T0 });
+      g.check({ kind: "shell", session: "p1", command: "ls -la; ls /tmp" }, { now: T0 + 1 });
+      g.check({ kind: "db", session: "p1", statement: "select 1; drop table users" }, { now: T0 + 2 });
+    });
+    const recorded = lines.map((l) => JSON.parse(l) as { effect: string; action: Record<string, unknown> });
+    expect(recorded.map((r) => r.effect)).toEqual(["deny", "allow", "deny"]);
+    expect(recorded[0]!.action.command).toBe("ls && rm -rf /");
+    const report = await replayAuditLog(asLines(lines), { policy: partsPolicy });
+    expect(report.differences).toEqual([]);
+    expect(report.counts).toMatchObject({ decisions: 3, same: 3 });
+    // Under a policy that allows `rm`, the line's second part now decides differently, and replay sees it.
+    const lenient = await replayAuditLog(asLines(lines), { policy: partsPolicy.replace("id: no-rm, when: 'action.program == \"rm\"', effect: deny", "id: no-rm, when: 'action.program == \"rm\"', effect: allow") });
+    expect(lenient.differences.map((d) => [d.seq, d.recorded.effect, d.replayed.effect])).toEqual([[0, "deny", "allow"]]);
+  });
+
   it("stops at a broken link and says where", async () => {
     const lines = await writeLog(POLICY, scenario);
     const edited = [...lines];
