@@ -172,7 +172,7 @@ function contextBefore(text: Uint8Array, i: number): number {
 export function matchStarts(p: ScanPattern, text: Uint8Array): Uint8Array {
   const starts = new Uint8Array(text.length);
   const rev = p.reverse;
-  let s = rev.starts[CTX_EDGE];
+  let s: number = rev.starts[CTX_EDGE];
   for (let i = text.length - 1; i >= 0; i--) {
     s = rev.transitions[s * rev.classCount + (rev.classes[text[i] ?? 0] ?? 0)] ?? DEAD;
     const m = rev.accept[s] ?? 0;
@@ -191,7 +191,7 @@ export function matchStarts(p: ScanPattern, text: Uint8Array): Uint8Array {
 export function longestMatch(p: ScanPattern, text: Uint8Array, from: number, budget: number): { end: number; steps: number } {
   const fwd = p.forward;
   const n = text.length;
-  let f = fwd.starts[contextBefore(text, from)];
+  let f: number = fwd.starts[contextBefore(text, from)] ?? DEAD;
   let end = -1;
   let q = from;
   let steps = 0;
