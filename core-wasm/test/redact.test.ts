@@ -182,11 +182,11 @@ describe("the engine's redaction scan", () => {
   it("maps byte spans to UTF-16 on whole characters, surrogate pairs included", () => {
     const x = instance(compile([{ id: "emoji", redact: ["😀+", "é"] }]));
     const s = "a😀😀b é\u{1F600}";
-    const { spans } = scanString(x, s, 1);
+    const { spans } = scanString(x, s, 1)!;
     expect(spans.map((sp) => s.slice(sp.start, sp.end))).toEqual(["😀😀", "é😀"]);
     // A lone surrogate is one UTF-16 unit but three bytes (U+FFFD) in the engine: offsets after it stay right.
     const lone = "\ud800x😀";
-    expect(scanString(x, lone, 1).spans).toEqual([{ start: 2, end: 4, rule: 0 }]);
+    expect(scanString(x, lone, 1)!.spans).toEqual([{ start: 2, end: 4, rule: 0 }]);
   });
 });
 

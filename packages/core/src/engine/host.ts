@@ -201,9 +201,12 @@ export class Engine {
     return this.dv.getUint32(this.outputAt + 8, true) === 0 ? undefined : this.dv.getUint32(this.outputAt + 12, true);
   }
 
-  /** Finds what the output rules in `mask` redact from `text` (see engine/scan.ts). Throws on a fault. */
-  scanText(text: string, mask: number): TextScan {
-    return scanString(this.x, text, mask);
+  /**
+   * Finds what the output rules in `mask` redact from `text` (see engine/scan.ts); undefined when its
+   * UTF-8 form exceeds `maxBytes`. Throws on a fault.
+   */
+  scanText(text: string, mask: number, maxBytes = Infinity): TextScan | undefined {
+    return scanString(this.x, text, mask, maxBytes);
   }
 
   /** Makes room for session slots `0..n-1` (new ones fresh) and agent slots `0..agents-1`. */

@@ -20,6 +20,8 @@ export interface TextScan {
   overBudget: boolean;
   /** Transitions the engine took. */
   steps: number;
+  /** Bytes of the string's UTF-8 form. */
+  bytes: number;
 }
 
 const encoder = new TextEncoder();
@@ -83,14 +85,16 @@ export function toUtf16(s: string, spans: RedactSpan[]): void {
 }
 
 /**
- * Scans `s` in the engine for the patterns of the output rules in `mask`. Throws `EngineError` when the
- * engine refuses the text, and lets a trap (`WebAssembly.RuntimeError`) through: the caller withholds.
+ * Scans `s` in the engine for the patterns of the output rules in `mask`; undefined, without touching
+ * the engine, when its UTF-8 form is longer than `maxBytes`. Throws `EngineError` when the engine refuses
+ * the text, and lets a trap (`WebAssembly.RuntimeError`) through: the caller withholds.
  *
  * @example
- * const { spans } = scanString(exports, "key=sk-…", 0b1);
+ * const { spans } = scanString(exports, "key=sk-…", 0b1)!;
  */
-export function scanString(x: EngineExports, s: string, mask: number): TextScan {
+export function scanString(x: EngineExports, s: string, mask: number, maxBytes = Infinity): TextScan | undefined {
   const n = utf8Length(s);
+  if (n > maxBytes) return undefined;
   const at = x.textArea(n);
   const { written } = encoder.encodeInto(s, new Uint8Array(x.memory.buffer, at, n));
   if (written !== n) throw new EngineError("engine_fault", `the output's UTF-8 form took ${written} bytes, not ${n}`);
@@ -112,5 +116,5 @@ export function scanString(x: EngineExports, s: string, mask: number): TextScan 
     if (count < SPAN_CAP) break;
   }
   if (n !== s.length) toUtf16(s, spans);
-  return { spans, overBudget: (status & REDACT_OVER_BUDGET) !== 0, steps: x.redactSteps() };
+  return { spans, overBudget: (status & REDACT_OVER_BUDGET) !== 0, steps: x.redactSteps(), bytes: n };
 }
