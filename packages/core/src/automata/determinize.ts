@@ -19,11 +19,19 @@ import { NFA_ASSERT, NFA_BYTE, NFA_MATCH, NFA_SPLIT, type ByteNfa } from "./nfa.
  * What lies on one side of a position. EDGE is the start of text when describing the previous
  * side and the end of text when describing the next side.
  */
+/** @example prevKind === CTX_EDGE // at the start of the text */
 export const CTX_EDGE = 0;
+/** @example byteContext(0x0a) === CTX_NEWLINE // true */
 export const CTX_NEWLINE = 1;
+/** @example byteContext(0x5f) === CTX_WORD // true: `_` is a word byte */
 export const CTX_WORD = 2;
+/** @example byteContext(0x20) === CTX_OTHER // true */
 export const CTX_OTHER = 3;
-/** All four contexts, as bits of a scan DFA's accept mask (see {@link DeterminizeOptions}). */
+/**
+ * All four contexts, as bits of a scan DFA's accept mask (see {@link DeterminizeOptions}).
+ *
+ * @example dfa.accept[MATCHED] === ALL_CONTEXTS // in a scan table
+ */
 export const ALL_CONTEXTS = 0b1111;
 
 /** The absorbing states every table starts with (the runner's contract). */
@@ -66,6 +74,8 @@ export interface RawDfa {
  *   each state's `accept` is a mask of the next-byte contexts before which a match ends in it, and
  *   `starts` holds one start state per context before the first byte, so that a run may begin in the
  *   middle of a text and still see `^`, `\b` and `\B` right.
+ *
+ * @example determinize(nfa, 8192, { mode: "scan" })?.starts
  */
 export interface DeterminizeOptions {
   mode?: "search" | "scan";

@@ -19,7 +19,11 @@ import { buildByteNfa, type ByteNfa } from "./nfa.js";
 import { parseRe2 } from "./prog.js";
 import { reverseNfa } from "./reverse.js";
 
-/** A scan table: like `Dfa`, but accept entries are context masks and there is a start per context. */
+/**
+ * A scan table: like `Dfa`, but accept entries are context masks and there is a start per context.
+ *
+ * @example (compileScanPattern("sk-[a-z]+") as { pattern: ScanPattern }).pattern.forward.starts // [2, 2, 2, 2]
+ */
 export interface ScanDfa {
   /** Number of states, including DEAD (0) and MATCHED (1, unused by scans but kept for one table layout). */
   stateCount: number;
@@ -34,7 +38,11 @@ export interface ScanDfa {
   starts: readonly [number, number, number, number];
 }
 
-/** A compiled redaction pattern. */
+/**
+ * A compiled redaction pattern.
+ *
+ * @example const r = compileScanPattern("sk-[a-z]+"); if (r.ok) scanText(r.pattern, bytes);
+ */
 export interface ScanPattern {
   /** The pattern as written. */
   source: string;
@@ -53,11 +61,15 @@ export type ScanPatternResult = { ok: true; pattern: ScanPattern } | { ok: false
  * matches are consumed, so a whole scan needs about one step per byte. Eight leaves room for patterns
  * that look further ahead (alternatives sharing long prefixes) while capping the quadratic ones
  * (`a|a*b` over `aaaa…` would need n²/2 steps).
+ *
+ * @example scanBudget(n) === SCAN_STEPS_PER_BYTE * n + SCAN_STEPS_FLOOR // true
  */
 export const SCAN_STEPS_PER_BYTE = 8;
 /**
  * Forward steps every scan may spend whatever the text's length: a text of up to 98 bytes can then
  * never run out (its worst case, n(n+1)/2 steps, stays within 8n + 4096), so short outputs are always exact.
+ *
+ * @example scanBudget(0) // 4096
  */
 export const SCAN_STEPS_FLOOR = 4096;
 

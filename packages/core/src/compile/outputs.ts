@@ -4,10 +4,18 @@
 import { compileScanPattern, type ScanDfa } from "../automata/index.js";
 import type { OutputDoc, PolicyDoc } from "../policy/types.js";
 
-/** What a match becomes when its rule names no `replacement`. */
+/**
+ * What a match becomes when its rule names no `replacement`.
+ *
+ * @example DEFAULT_REPLACEMENT // "[REDACTED]"
+ */
 export const DEFAULT_REPLACEMENT = "[REDACTED]";
 
-/** An output rule as the host knows it. */
+/**
+ * An output rule as the host knows it.
+ *
+ * @example policy.outputs[0] // { id: "mask-keys", replacement: "[REDACTED]", patterns: ["sk-[A-Za-z0-9]{20,}"] }
+ */
 export interface CompiledOutput {
   id: string;
   /** What each redacted span becomes. */
@@ -16,7 +24,11 @@ export interface CompiledOutput {
   patterns: readonly string[];
 }
 
-/** The engine's view of the output rules. */
+/**
+ * The engine's view of the output rules.
+ *
+ * @example assemble({ ...parts, outputs: compileOutputs(doc, cond, table).parts })
+ */
 export interface OutputParts {
   /** Per rule, in policy order: the program counter of its `when`, absent for "every action". */
   rules: { whenPc?: number }[];

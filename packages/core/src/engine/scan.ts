@@ -5,14 +5,22 @@
 import { EngineError } from "../errors.js";
 import { REDACT_OVER_BUDGET, SPAN_CAP, type EngineExports } from "./abi.js";
 
-/** A span of a string to replace: UTF-16 indices `[start, end)`, and the output rule (engine index) it is for. */
+/**
+ * A span of a string to replace: UTF-16 indices `[start, end)`, and the output rule (engine index) it is for.
+ *
+ * @example { start: 4, end: 30, rule: 0 } // "key sk-…": characters 4 to 30, for policy.outputs[0]
+ */
 export interface RedactSpan {
   start: number;
   end: number;
   rule: number;
 }
 
-/** What the engine found in one string. */
+/**
+ * What the engine found in one string.
+ *
+ * @example const { spans, overBudget } = engine.scanText(text, mask)!;
+ */
 export interface TextScan {
   /** In order, non-overlapping, never empty, never splitting a surrogate pair. */
   spans: RedactSpan[];

@@ -7,7 +7,13 @@ import type { Engine } from "../engine/host.js";
 import { Redactor, Unscannable } from "./redact-value.js";
 import type { SessionState } from "./sessions.js";
 
-/** What {@link Guard.recordResult} hands back: the output to give the model, and what was done to it. */
+/**
+ * What {@link Guard.recordResult} hands back: the output to give the model, and what was done to it.
+ *
+ * @example
+ * const { output, redacted } = guard.recordResult({ session, tool, output: raw });
+ * if (redacted > 0) log.info(`redacted ${redacted} spans`);
+ */
 export interface RecordedResult {
   /**
    * The output to hand the model: the one recorded, with every match of the applying output rules
@@ -39,6 +45,10 @@ export interface RecordedResult {
  * name (`""` for actions without one), until its result arrives. Parallel calls of one tool share an
  * entry, the union of their masks: a result gets the rules of every pending call of its tool, never
  * fewer than its own.
+ *
+ * @example
+ * const p = new PendingOutputs(); p.expect("read_file", 0b01); p.expect("read_file", 0b10);
+ * p.take("read_file"); // 0b11, and once more before the entry is gone
  */
 export class PendingOutputs {
   private readonly byTool = new Map<string, { mask: number; count: number }>();
@@ -66,7 +76,11 @@ export class PendingOutputs {
   }
 }
 
-/** Tools with results pending per session; past it the oldest entry is dropped. */
+/**
+ * Tools with results pending per session; past it the oldest entry is dropped.
+ *
+ * @example MAX_PENDING_TOOLS // 64
+ */
 export const MAX_PENDING_TOOLS = 64;
 
 /**
@@ -105,7 +119,11 @@ export function redactionAudit(r: RecordedResult): Record<string, unknown> {
   return { redacted: r.redacted, ...(r.withheld ? { redaction: "withheld" } : r.overRedacted ? { redaction: "over" } : {}) };
 }
 
-/** Every output rule of `policy`, as a mask. */
+/**
+ * Every output rule of `policy`, as a mask.
+ *
+ * @example allOutputRules(policy) // 0b111 for three output rules
+ */
 export function allOutputRules(policy: CompiledPolicy): number {
   const n = policy.outputs.length;
   return n >= 32 ? 0xffffffff : (2 ** n - 1) >>> 0;

@@ -7,13 +7,23 @@ import type { TextScan } from "../engine/scan.js";
 /**
  * Levels of nesting walked into an output, as deep as the audit log copies values: deeper structure (or a
  * cycle) cannot be checked, so the output is withheld.
+ *
+ * @example MAX_OUTPUT_DEPTH // 32
  */
 export const MAX_OUTPUT_DEPTH = 32;
 
-/** The output cannot be redacted match by match: it is withheld whole. */
+/**
+ * The output cannot be redacted match by match: it is withheld whole.
+ *
+ * @example throw new Unscannable("the output nests deeper than 32 levels");
+ */
 export class Unscannable extends Error {}
 
-/** What the walk needs: the engine's scan and the replacement of each output rule, by engine index. */
+/**
+ * What the walk needs: the engine's scan and the replacement of each output rule, by engine index.
+ *
+ * @example { scan: (t, m, max) => engine.scanText(t, m, max), replacements: ["[REDACTED]"], mask: 1, maxBytes: 4 << 20 }
+ */
 export interface RedactContext {
   scan: (text: string, mask: number, maxBytes: number) => TextScan | undefined;
   replacements: readonly string[];
@@ -25,6 +35,10 @@ export interface RedactContext {
 /**
  * One redaction of one output. `redacted` counts replaced spans and withheld values, `used` the rules
  * whose replacement appears, `over` whether a pattern ran out of scan steps somewhere.
+ *
+ * @example
+ * const r = new Redactor(ctx);
+ * const output = r.value({ note: "key sk-…" }); // { note: "key [REDACTED]" }, r.redacted === 1
  */
 export class Redactor {
   redacted = 0;
@@ -99,6 +113,7 @@ export class Redactor {
   }
 
   private text(s: string): string {
+    if (s.length === 0) return s;
     // Cheap lower bound first, so that an oversized string never reaches the engine.
     if (s.length > this.left) this.charge(s.length);
     const r = this.ctx.scan(s, this.ctx.mask, this.left);
