@@ -20,7 +20,7 @@ const CTX_WORD: u32 = 2;
 const CTX_OTHER: u32 = 3;
 // The forward-step budget per pattern: STEPS_PER_BYTE × n + STEPS_FLOOR. The reasons are at
 // SCAN_STEPS_PER_BYTE and SCAN_STEPS_FLOOR in packages/core/src/automata/scan.ts; keep them equal.
-const STEPS_PER_BYTE: u64 = 8;
+const STEPS_PER_BYTE: u64 = 4;
 const STEPS_FLOOR: u64 = 4096;
 /** Spans `redactSpans` writes per call: 12 KiB of output area, however many spans a text has. */
 export const SPAN_CAP: i32 = 1024;
@@ -121,23 +121,22 @@ function scanPattern(e: usize, n: u32, tag: u8): bool {
     if (pos >= n) break;
     let f = <u32>load<u16>(e + 8 + (<usize>contextBefore(pos) << 1));
     let end = pos;
+    // The run may read up to `stop`: the end of the text, or where the budget runs out (checked once
+    // per run rather than per step).
+    const left = budget - used;
+    const stop: u32 = <u64>(n - pos) <= left ? n : pos + <u32>left;
     let q = pos;
-    let exhausted = false;
-    while (q < n) {
-      if (used >= budget) {
-        exhausted = true;
-        break;
-      }
+    while (q < stop) {
       f = <u32>load<u16>(trans + (<usize>(f * k + <u32>load<u8>(classes + <usize>load<u8>(text + <usize>q))) << 1));
       q++;
-      used++;
       if (f == 0) break;
       const m = <u32>load<u8>(accept + <usize>f);
       if (m != 0 && ((m >> (q < n ? context(<u32>load<u8>(text + <usize>q)) : CTX_EDGE)) & 1) != 0) end = q;
     }
-    // Out of budget, or (the tables come from one NFA, so it cannot happen) a start without a match:
-    // everything from here on is redacted rather than guessed at.
-    if (exhausted || end == pos) {
+    used += <u64>(q - pos);
+    // Out of budget (stopped short of the end while still alive), or (the tables come from one NFA, so it
+    // cannot happen) a start without a match: everything from here on is redacted rather than guessed at.
+    if ((q == stop && stop < n && f != 0) || end == pos) {
       mark(pos, n, tag);
       steps += used;
       return true;

@@ -58,16 +58,18 @@ export type ScanPatternResult = { ok: true; pattern: ScanPattern } | { ok: false
  * Forward steps a scan may spend per byte of text, per pattern. A forward run reads its match and then
  * the bytes it needs to see that the match cannot grow; for the patterns redaction is for (a literal or
  * class prefix, then a class repeated: keys, tokens, card numbers) that is one byte past the match, and
- * matches are consumed, so a whole scan needs about one step per byte. Eight leaves room for patterns
- * that look further ahead (alternatives sharing long prefixes) while capping the quadratic ones
- * (`a|a*b` over `aaaa…` would need n²/2 steps).
+ * matches are consumed, so a whole scan needs about one forward step per byte (forward runs start only
+ * where the backward pass found a match, never on text that has none). Four leaves room for patterns that
+ * look further ahead (alternatives sharing long prefixes, a class that runs on past the match) while
+ * capping the quadratic ones (`a|a*b` over `aaaa…` would need n²/2 steps): only those reach the budget,
+ * and the text can then make the scan cost at most 1 + 4 steps per byte, and over-redact, no more.
  *
  * @example scanBudget(n) === SCAN_STEPS_PER_BYTE * n + SCAN_STEPS_FLOOR // true
  */
-export const SCAN_STEPS_PER_BYTE = 8;
+export const SCAN_STEPS_PER_BYTE = 4;
 /**
- * Forward steps every scan may spend whatever the text's length: a text of up to 98 bytes can then
- * never run out (its worst case, n(n+1)/2 steps, stays within 8n + 4096), so short outputs are always exact.
+ * Forward steps every scan may spend whatever the text's length: a text of up to 94 bytes can then
+ * never run out (its worst case, n(n+1)/2 steps, stays within 4n + 4096), so short outputs are always exact.
  *
  * @example scanBudget(0) // 4096
  */
@@ -76,7 +78,7 @@ export const SCAN_STEPS_FLOOR = 4096;
 /**
  * The forward-step budget of one pattern over a text of `n` bytes.
  *
- * @example scanBudget(1 << 20) // 8392704
+ * @example scanBudget(1 << 20) // 4198400
  */
 export function scanBudget(n: number): number {
   return SCAN_STEPS_PER_BYTE * n + SCAN_STEPS_FLOOR;

@@ -34,6 +34,12 @@ export interface TextScan {
 
 const encoder = new TextEncoder();
 
+/** The engine's text area, room for `n` bytes. Reserving may grow memory: the view is made after it. */
+function area(x: EngineExports, n: number): Uint8Array {
+  const at = x.textArea(n);
+  return new Uint8Array(x.memory.buffer, at, n);
+}
+
 /**
  * Bytes of `s` in UTF-8 as `TextEncoder` writes it: a lone surrogate becomes U+FFFD, three bytes.
  *
@@ -101,11 +107,17 @@ export function toUtf16(s: string, spans: RedactSpan[]): void {
  * const { spans } = scanString(exports, "key=sk-…", 0b1)!;
  */
 export function scanString(x: EngineExports, s: string, mask: number, maxBytes = Infinity): TextScan | undefined {
-  const n = utf8Length(s);
-  if (n > maxBytes) return undefined;
-  const at = x.textArea(n);
-  const { written } = encoder.encodeInto(s, new Uint8Array(x.memory.buffer, at, n));
-  if (written !== n) throw new EngineError("engine_fault", `the output's UTF-8 form took ${written} bytes, not ${n}`);
+  // Most outputs are ASCII, one byte per unit: encode into that much room first, and count the bytes of
+  // the others (at most 3 per unit) only when that did not fit.
+  if (s.length > maxBytes) return undefined;
+  let n = s.length;
+  let { read, written } = encoder.encodeInto(s, area(x, n));
+  if (read !== s.length) {
+    n = utf8Length(s);
+    if (n > maxBytes) return undefined;
+    ({ read, written } = encoder.encodeInto(s, area(x, n)));
+  }
+  if (read !== s.length || written !== n) throw new EngineError("engine_fault", `the output's UTF-8 form took ${written} bytes, not ${n}`);
   const status = x.redact(n, mask >>> 0);
   if (status < 0) throw new EngineError("engine_fault", `the engine refused a text of ${n} bytes`);
   const spans: RedactSpan[] = [];
