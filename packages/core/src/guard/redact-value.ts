@@ -33,8 +33,8 @@ export interface RedactContext {
 }
 
 /**
- * One redaction of one output. `redacted` counts replaced spans and withheld values, `used` the rules
- * whose replacement appears, `over` whether a pattern ran out of scan steps somewhere.
+ * One redaction of one output. `redacted` counts replaced spans and withheld values, `over` says whether
+ * a pattern ran out of scan steps somewhere.
  *
  * @example
  * const r = new Redactor(ctx);
@@ -42,7 +42,6 @@ export interface RedactContext {
  */
 export class Redactor {
   redacted = 0;
-  used = 0;
   over = false;
   private left: number;
 
@@ -103,7 +102,6 @@ export class Redactor {
   private withheld(): string {
     this.charge(1);
     this.redacted++;
-    this.used |= this.ctx.mask & -this.ctx.mask;
     return this.firstReplacement();
   }
 
@@ -128,7 +126,6 @@ export class Redactor {
       const start = Math.max(span.start, at);
       out += s.slice(at, start) + (this.ctx.replacements[span.rule] ?? "[REDACTED]");
       at = Math.max(at, span.end);
-      this.used |= 1 << span.rule;
       this.redacted++;
     }
     return out + s.slice(at);
