@@ -12,6 +12,7 @@ import {
 import { recordMatch } from "./matched";
 import { reserve } from "./memory";
 import { addGrant, useGrant, clearGrants } from "./grants";
+import { beginOutputs, outputsPart, outputMask } from "./outputs";
 
 const EFFECT_ALLOW: i32 = 0;
 const EFFECT_FLAG: i32 = 1;
@@ -92,9 +93,11 @@ export function part(first: i32): void {
   if (first) {
     beginTrajectory();
     beginPlan();
+    beginOutputs();
     parts = 0;
   }
   parts++;
+  outputsPart();
   // The inputs (session slot included) are written before the first part.
   hitPart(sessionRecord(load<i32>(inputs, 32)));
 }
@@ -121,6 +124,7 @@ export function finish(): i32 {
   store<u32>(outputs, 0);
   store<u32>(outputs, 0, 4);
   store<u32>(outputs, 0, 8);
+  store<u32>(outputs, 0, 12);
   if (isKilled(sess)) return pack(EFFECT_DENY, CODE_KILLED, shadowMode ? 0 : 1, -1);
 
   const floor = load<i32>(sess, 16);
@@ -162,6 +166,7 @@ export function finish(): i32 {
     store<u32>(outputs, sourceLabelsLo);
     store<u32>(outputs, sourceLabelsHi, 4);
     store<u32>(outputs, 1, 8);
+    store<u32>(outputs, outputMask, 12);
   }
   // A kill marks the session even in shadow mode, so that the record shows what enforcement would do.
   if (full == EFFECT_KILL) markKilled(sess);

@@ -3,14 +3,17 @@
 // no I/O: time arrives in the inputs, and the same program, state and inputs give the same result.
 
 import { reserve } from "./memory";
-import { loadProgram, nSlots, nRules, maxStack, trajOffset, VALUE_BYTES, LOAD_OK } from "./program";
+import { loadProgram, nSlots, nRules, maxStack, trajOffset, outputsOffset, VALUE_BYTES, LOAD_OK } from "./program";
 import { setSlots, setStack, usePolicyTables } from "./vm";
 import { setMatched, matchedBase, matchedCount as matched } from "./matched";
 import { loadTrajectory, scratchBytes, recordBytes, agentRecordBytes, globalRecordBytes, observeOrigin, instructOrigin } from "./trajectory";
 import { setupDecide, inputs, outputs, ensureSessions, ensureAgents, sessionRecord, agentRecordPtr, globalPtr, resetSessionAt, part, finish, sessionPlanPart, setSessionPlan, grant, revokeGrants } from "./decide";
 import { installPlan, planSlots } from "./plans";
+import { loadOutputs } from "./outputs";
+import { textArea, redact, redactSpans, spansPtr, redactSteps } from "./redact";
 
 export { reserve, part, finish, ensureSessions, ensureAgents, sessionRecord, agentRecordPtr, globalPtr, resetSessionAt, sessionPlanPart, setSessionPlan, installPlan, planSlots, grant, revokeGrants };
+export { textArea, redact, redactSpans, spansPtr, redactSteps };
 
 /** Traps: the host turns a trap into a deny and a fresh engine. */
 export function onAbort(message: usize, file: usize, line: u32, column: u32): void {
@@ -28,7 +31,9 @@ const MATCHED_EXTRA: i32 = 4096;
  * matched buffer, the trajectory scratch and the input and output areas. Returns 0 or a status code.
  */
 export function install(ptr: usize, length: u32): i32 {
-  const status = loadProgram(ptr, length);
+  let status = loadProgram(ptr, length);
+  if (status != LOAD_OK) return status;
+  status = loadOutputs(ptr, length, outputsOffset);
   if (status != LOAD_OK) return status;
   slots = reserve(<usize>(<i32>(nSlots > 0 ? nSlots : 1)) * VALUE_BYTES);
   setSlots(slots);

@@ -1,9 +1,10 @@
 // The loaded program: header fields and absolute addresses of its tables (see FORMAT.md).
 
 export const MAGIC: u32 = 0x31505754;
-export const VERSION: u32 = 2;
+export const VERSION: u32 = 3;
 
-export const HEADER_BYTES: usize = 64;
+// 20 words; version 3 added word 16, the outputs section.
+export const HEADER_BYTES: usize = 80;
 export const RULE_BYTES: usize = 16;
 export const VALUE_BYTES: usize = 16;
 export const DFA_BYTES: usize = 24;
@@ -37,6 +38,7 @@ export let codeBase: usize = 0;
 export let indexBase: usize = 0;
 export let maxStack: i32 = 0;
 export let trajOffset: u32 = 0;
+export let outputsOffset: u32 = 0;
 
 // Load status codes, mirrored in packages/core/src/engine/abi.ts.
 export const LOAD_OK: i32 = 0;
@@ -44,8 +46,9 @@ export const LOAD_BAD_MAGIC: i32 = 1;
 export const LOAD_BAD_VERSION: i32 = 2;
 export const LOAD_BAD_LENGTH: i32 = 3;
 export const LOAD_BAD_OFFSET: i32 = 4;
+export const LOAD_BAD_OUTPUTS: i32 = 6;
 
-function within(off: u32, len: u32, total: u32): bool {
+export function within(off: u32, len: u32, total: u32): bool {
   return <u64>off + <u64>len <= <u64>total;
 }
 
@@ -85,6 +88,8 @@ export function loadProgram(base: usize, length: u32): i32 {
   maxStack = <i32>load<u32>(base, 52);
   trajOffset = load<u32>(base, 60);
   if (trajOffset < <u32>HEADER_BYTES || trajOffset + 64 > length) return LOAD_BAD_OFFSET;
+  outputsOffset = load<u32>(base, 64);
+  if (outputsOffset < <u32>HEADER_BYTES || !within(outputsOffset, 16, length)) return LOAD_BAD_OFFSET;
 
   for (let i: i32 = 0; i < nConsts; i++) relocateValue(constsBase + <usize>i * VALUE_BYTES, base);
   relocateDfas(dfasBase, nDfas, base);

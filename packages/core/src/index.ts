@@ -1,11 +1,13 @@
 export { loadPolicy, type LoadResult } from "./policy/load.js";
 export { validatePolicyShape, PACKS } from "./policy/validate.js";
 export { formatPath, type PolicyIssue } from "./policy/issues.js";
-export { EFFECTS, ACTION_KINDS, type Effect, type ActionKind, type PolicyDoc, type RuleDoc } from "./policy/types.js";
+export { EFFECTS, ACTION_KINDS, type Effect, type ActionKind, type PolicyDoc, type RuleDoc, type OutputDoc } from "./policy/types.js";
 export type { CompiledPolicy, CompiledRule } from "./compile/compile.js";
 export { ACTION_FIELDS } from "./compile/fields.js";
 export { createGuard, type Guard, type GuardOptions, type ToolResult, type Instruction, type PlanOffer, type PlanResult } from "./guard/guard.js";
 export type { GuardAuditOptions } from "./guard/audit-trail.js";
+export type { RecordedResult } from "./guard/outputs.js";
+export type { CompiledOutput } from "./compile/outputs.js";
 export * from "./approvals/index.js";
 export * from "./audit/index.js";
 export * from "./replay/index.js";

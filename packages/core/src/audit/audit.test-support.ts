@@ -129,7 +129,7 @@ export function randomEntry(r: Rand, opts: { lone?: boolean; indexKeys?: boolean
   set("input", maybe(() => hex("c")));
   set("latency_us", maybe(() => Math.abs(oddNumber(r))));
   if (type === "approval") e.event = { ...jsonObject(r, 2, opts), id: s(), state: pick(r, ["pending", "granted", "denied"]) };
-  else if (type === "result") set("event", maybe(() => ({ output_hash: hex("d"), labels: [s()] })));
+  else if (type === "result") set("event", maybe(() => ({ output_hash: hex("d"), labels: [s()], ...(r() < 0.5 ? { redacted: int(r, 5), ...(r() < 0.5 ? { redaction: pick(r, ["over", "withheld"] as const) } : {}) } : {}) })));
   else set("event", maybe(() => jsonObject(r, 3, opts)));
   return e;
 }

@@ -102,7 +102,7 @@ export interface AuditEntry {
   /** SHA-256 (hex) of the canonical action the engine decided. */
   input?: string;
   latency_us?: number;
-  /** The type's own payload: `{ output_hash, labels }` for a result, `{ id, state, … }` for an approval. */
+  /** The type's own payload: `{ output_hash, labels, redacted, redaction }` for a result, `{ id, state, … }` for an approval. */
   event?: Record<string, unknown>;
 }
 

@@ -20,6 +20,7 @@ async function records(): Promise<Record<string, unknown>[]> {
   for (let i = 0; i < 300; i++) chain.append(randomEntry(r, { lone: i % 4 === 0, indexKeys: i % 3 === 0 }));
   chain.append(decision(1, { shadow: true }));
   chain.append({ type: "result", now: 1, session: "s", policy: hex("b"), event: { output_hash: hex("a"), labels: ["pii"] } });
+  chain.append({ type: "result", now: 1, session: "s", policy: hex("b"), event: { output_hash: hex("a"), redacted: 2, redaction: "over" } });
   chain.append({ type: "approval", now: 2, session: "s", policy: hex("b"), event: { id: "ap-1", state: "granted", approver: "alice" } });
   chain.append({ type: "instruction", now: 3, session: "s", policy: hex("b"), event: { origin: "trusted_user" } });
   chain.append({ type: "plan", now: 4, session: "s", policy: hex("b") });
@@ -63,6 +64,9 @@ describe("AUDIT_SCHEMA", () => {
       { ...good, session: undefined },
       { ...good, type: "approval", event: { id: "a" } },
       { ...good, type: "result", event: { output_hash: "x" } },
+      { ...good, type: "result", event: { redacted: -1 } },
+      { ...good, type: "result", event: { redacted: 1.5 } },
+      { ...good, type: "result", event: { redacted: 1, redaction: "partly" } },
       { ...cp, session: "s" },
       { ...cp, event: { ...(cp.event as object), signature: "short" } },
       { ...cp, event: undefined },
@@ -79,7 +83,7 @@ describe("AUDIT_SCHEMA", () => {
     const VALUES: unknown[] = [
       "", "x", hex("a"), hex("F"), "2026-01-01T00:00:00.000Z", "+275760-09-13T00:00:00.000Z", "tool", "decision", "checkpoint", "approval", "result", "allow",
       0, 1, -1, 1.5, 65535, 65536, 2 ** 53, 8.64e15, 8.7e15, true, false, null, [], ["a"], [1], {}, { kind: "tool" }, { kind: "" },
-      { id: "a", state: "b" }, { output_hash: hex("a") }, { tokens: 1 }, { head: hex("a"), signature: "A".repeat(86) + "==", key: "k" },
+      { id: "a", state: "b" }, { output_hash: hex("a") }, { output_hash: hex("a"), redacted: 3, redaction: "withheld" }, { redacted: -2 }, { redaction: "x" }, { tokens: 1 }, { head: hex("a"), signature: "A".repeat(86) + "==", key: "k" },
     ];
     const KEYS = ["v", "seq", "type", "ts", "now", "session", "agent", "adapter", "action", "effect", "rule", "code", "reason", "matched",
       "labels", "shadow", "policy", "input", "latency_us", "event", "prev", "hash", "other"];

@@ -74,7 +74,17 @@ export const AUDIT_SCHEMA = {
       if: { type: "object", required: ["type"], properties: { type: { const: "result" } } },
       then: {
         type: "object",
-        properties: { event: { type: "object", properties: { output_hash: HEX64, labels: STRINGS } } },
+        properties: {
+          event: {
+            type: "object",
+            properties: {
+              output_hash: HEX64,
+              labels: STRINGS,
+              redacted: { description: "Spans the output rules replaced (present when some output rule applied).", type: "integer", minimum: 0, maximum: 9007199254740991 },
+              redaction: { description: "`over`: a pattern ran out of scan steps and its string was redacted to the end; `withheld`: the whole output was.", enum: ["over", "withheld"] },
+            },
+          },
+        },
       },
     },
   ],

@@ -132,6 +132,8 @@ function eventProblem(type: string, e: unknown): string | undefined {
   if (type === "result") {
     if (e.output_hash !== undefined && (typeof e.output_hash !== "string" || !HEX64.test(e.output_hash))) return "a result's `event.output_hash` must be 64 lower-case hex digits";
     if (e.labels !== undefined && !isStrings(e.labels)) return "a result's `event.labels` must be a list of strings";
+    if (e.redacted !== undefined && !(Number.isSafeInteger(e.redacted) && (e.redacted as number) >= 0)) return "a result's `event.redacted` must be a non-negative integer";
+    if (e.redaction !== undefined && e.redaction !== "over" && e.redaction !== "withheld") return "a result's `event.redaction` must be `over` or `withheld`";
   }
   return undefined;
 }

@@ -19,10 +19,20 @@ import { NFA_ASSERT, NFA_BYTE, NFA_MATCH, NFA_SPLIT, type ByteNfa } from "./nfa.
  * What lies on one side of a position. EDGE is the start of text when describing the previous
  * side and the end of text when describing the next side.
  */
-const CTX_EDGE = 0;
-const CTX_NEWLINE = 1;
-const CTX_WORD = 2;
-const CTX_OTHER = 3;
+/** @example prevKind === CTX_EDGE // at the start of the text */
+export const CTX_EDGE = 0;
+/** @example byteContext(0x0a) === CTX_NEWLINE // true */
+export const CTX_NEWLINE = 1;
+/** @example byteContext(0x5f) === CTX_WORD // true: `_` is a word byte */
+export const CTX_WORD = 2;
+/** @example byteContext(0x20) === CTX_OTHER // true */
+export const CTX_OTHER = 3;
+/**
+ * All four contexts, as bits of a scan DFA's accept mask (see {@link DeterminizeOptions}).
+ *
+ * @example dfa.accept[MATCHED] === ALL_CONTEXTS // in a scan table
+ */
+export const ALL_CONTEXTS = 0b1111;
 
 /** The absorbing states every table starts with (the runner's contract). */
 export const DEAD = 0;
@@ -43,9 +53,32 @@ export interface RawDfa {
   classes: Uint8Array;
   /** stateCount × classCount successors. */
   trans: Int32Array;
-  /** 1 if input ending in the state matches. */
+  /**
+   * Search tables: 1 if input ending in the state matches. Scan tables: a mask, bit `k` set if a match
+   * ends in the state when the next byte is of context `k` (CTX_EDGE: the end of the input).
+   */
   accept: Uint8Array;
   start: number;
+  /** Scan tables only: the start state by the context before the first byte (CTX_EDGE … CTX_OTHER). */
+  starts?: Int32Array;
+}
+
+/**
+ * How {@link determinize} treats matches.
+ *
+ * - `search` (the default): a match ends the run. A state whose closure holds MATCH before a byte moves
+ *   to the absorbing MATCHED state, and `accept` says whether the input may end in a state.
+ * - `scan`: the run goes on through matches, because the caller wants to know *where* matches end
+ *   (longest match, or every position where one starts). Nothing moves to MATCHED (it stays, absorbing,
+ *   with every accept bit set, so that minimisation can merge into it states that match everywhere);
+ *   each state's `accept` is a mask of the next-byte contexts before which a match ends in it, and
+ *   `starts` holds one start state per context before the first byte, so that a run may begin in the
+ *   middle of a text and still see `^`, `\b` and `\B` right.
+ *
+ * @example determinize(nfa, 8192, { mode: "scan" })?.starts
+ */
+export interface DeterminizeOptions {
+  mode?: "search" | "scan";
 }
 
 const NEWLINE = 0x0a;
@@ -105,7 +138,8 @@ function byteClasses(nfa: ByteNfa, cutWord: boolean, cutNewline: boolean): { cla
  *
  * @example determinize(buildByteNfa(prog, "search"), 16384)?.stateCount
  */
-export function determinize(nfa: ByteNfa, budget: number): RawDfa | null {
+export function determinize(nfa: ByteNfa, budget: number, options: DeterminizeOptions = {}): RawDfa | null {
+  const scan = options.mode === "scan";
   const a = nfa.assertions;
   // Track only the contexts some assertion can observe: every tracked distinction can multiply states.
   const prevStart = (a & (EMPTY_BEGIN_TEXT | EMPTY_BEGIN_LINE)) !== 0;
@@ -135,9 +169,15 @@ export function determinize(nfa: ByteNfa, budget: number): RawDfa | null {
   const [BYTE, SPLIT, ASSERT, MATCH] = [NFA_BYTE, NFA_SPLIT, NFA_ASSERT, NFA_MATCH];
   const stack = new Int32Array(nfa.size);
   const bytes = new Int32Array(nfa.size);
-  /** Fills `bytes` with the BYTE states of the closure and returns their count, or -1 if it contains MATCH. */
+  // Scan mode: whether the last closure held MATCH (it then goes on collecting BYTE states).
+  let sawMatch = false;
+  /**
+   * Fills `bytes` with the BYTE states of the closure and returns their count, or (search mode) -1 if it
+   * contains MATCH.
+   */
   const closure = (kernel: Int32Array, prev: number, next: number): number => {
     gen++;
+    sawMatch = false;
     let top = 0;
     let count = 0;
     for (const s of kernel) {
@@ -165,7 +205,8 @@ export function determinize(nfa: ByteNfa, budget: number): RawDfa | null {
           stack[top++] = t;
         }
       } else if (kind === MATCH) {
-        return -1;
+        if (!scan) return -1;
+        sawMatch = true;
       }
     }
     return count;
@@ -192,11 +233,28 @@ export function determinize(nfa: ByteNfa, budget: number): RawDfa | null {
   };
 
   const start = intern(Int32Array.of(nfa.start), prevStart ? CTX_EDGE : CTX_OTHER);
+  // Contexts the assertions cannot tell apart share a start state: each distinction tracked can only
+  // multiply states.
+  const starts = scan
+    ? Int32Array.of(start, intern(Int32Array.of(nfa.start), prevNewline ? CTX_NEWLINE : CTX_OTHER),
+      intern(Int32Array.of(nfa.start), word ? CTX_WORD : CTX_OTHER), intern(Int32Array.of(nfa.start), CTX_OTHER))
+    : undefined;
   // Rows of successors, grown by doubling from room for 64 states (most patterns need fewer);
   // DEAD's row is all DEAD (0) and MATCHED's all MATCHED.
   let trans = new Int32Array(64 * k);
   trans.fill(MATCHED, k, 2 * k);
-  const accept: number[] = [0, 1];
+  const accept: number[] = [0, scan ? ALL_CONTEXTS : 1];
+  const acceptOf = (kernel: Int32Array, prev: number): number => {
+    if (!scan) return closure(kernel, prev, CTX_EDGE) < 0 ? 1 : 0;
+    // Every context, tracked or not: an untracked one is observed by no assertion, so its bit equals
+    // CTX_OTHER's, and the runner may classify bytes without knowing what the pattern tracks.
+    let mask = 0;
+    for (let ctx = CTX_EDGE; ctx <= CTX_OTHER; ctx++) {
+      closure(kernel, prev, ctx);
+      if (sawMatch) mask |= 1 << ctx;
+    }
+    return mask;
+  };
   // buckets[c][0 .. bucketLen[c]): successors on class c; valid only while stamp[c] equals the
   // current stamp, so that untouched classes cost nothing (they stay DEAD).
   const buckets: number[][] = Array.from({ length: k }, () => []);
@@ -210,7 +268,7 @@ export function determinize(nfa: ByteNfa, budget: number): RawDfa | null {
     if (kernels.length > limit) return null;
     const kernel = kernels[s] ?? new Int32Array(0);
     const prev = ctxs[s] ?? CTX_OTHER;
-    accept.push(closure(kernel, prev, CTX_EDGE) < 0 ? 1 : 0);
+    accept.push(acceptOf(kernel, prev));
     if (trans.length < (s + 1) * k) {
       const grown = new Int32Array(Math.min(trans.length * 2, (limit + 1) * k));
       grown.set(trans);
@@ -263,7 +321,7 @@ export function determinize(nfa: ByteNfa, budget: number): RawDfa | null {
   if (kernels.length > limit) return null;
 
   const stateCount = kernels.length;
-  return { stateCount, classCount: k, classes, trans: trans.slice(0, stateCount * k), accept: Uint8Array.from(accept), start };
+  return { stateCount, classCount: k, classes, trans: trans.slice(0, stateCount * k), accept: Uint8Array.from(accept), start, ...(starts ? { starts } : {}) };
 }
 
 function sameKernel(a: ArrayLike<number> | undefined, b: ArrayLike<number>): boolean {

@@ -122,8 +122,7 @@ export function resolveMaxStates(options: CompileOptions | undefined, fallback =
  * @example buildDfa(buildByteNfa(prog, "search"), 4096)
  */
 export function buildDfa(nfa: ByteNfa, maxStates: number): Dfa | null {
-  const budget = Math.max(maxStates, Math.min(maxStates * CONSTRUCTION_FACTOR, CONSTRUCTION_LIMIT));
-  const raw = determinize(nfa, budget);
+  const raw = determinize(nfa, constructionBudget(maxStates));
   if (raw === null) return null;
   const min = minimize(raw);
   if (min.stateCount > maxStates) return null;
@@ -135,6 +134,15 @@ export function buildDfa(nfa: ByteNfa, maxStates: number): Dfa | null {
     acceptAtEnd: min.accept,
     start: min.start,
   };
+}
+
+/**
+ * States subset construction may visit for a table capped at `maxStates` (see CONSTRUCTION_FACTOR).
+ *
+ * @example constructionBudget(4096) // 8192
+ */
+export function constructionBudget(maxStates: number): number {
+  return Math.max(maxStates, Math.min(maxStates * CONSTRUCTION_FACTOR, CONSTRUCTION_LIMIT));
 }
 
 /**

@@ -32,6 +32,7 @@ export function minimize(input: RawDfa): RawDfa {
   assign(DEAD);
   assign(MATCHED);
   const start = assign(dfa.start);
+  const starts = dfa.starts ? Int32Array.from(dfa.starts, assign) : undefined;
   for (let i = 0; i < repOf.length; i++) {
     const rep = repOf[i] ?? 0;
     for (let c = 0; c < k; c++) assign(trans[rep * k + c] ?? 0);
@@ -44,7 +45,7 @@ export function minimize(input: RawDfa): RawDfa {
     minAccept[i] = accept[rep] ?? 0;
     for (let c = 0; c < k; c++) minTrans[i * k + c] = newId[blockOf[trans[rep * k + c] ?? 0] ?? 0] ?? 0;
   }
-  return mergeColumns({ stateCount: m, classCount: k, classes: dfa.classes, trans: minTrans, accept: minAccept, start });
+  return mergeColumns({ stateCount: m, classCount: k, classes: dfa.classes, trans: minTrans, accept: minAccept, start, ...(starts ? { starts } : {}) });
 }
 
 /** Hopcroft's algorithm; returns the block index of every state. */
@@ -80,7 +81,8 @@ function refine(n: number, k: number, trans: Int32Array, accept: Uint8Array): In
   const mid = new Int32Array(n + 1);
   let blocks = 0;
   let p = 0;
-  for (const want of [0, 1]) {
+  // One initial block per accept value: 0 and 1 for search tables, context masks for scan tables.
+  for (const want of [...new Set(accept)].sort((x, y) => x - y)) {
     const from = p;
     for (let s = 0; s < n; s++) {
       if ((accept[s] ?? 0) !== want) continue;
@@ -114,11 +116,14 @@ function refine(n: number, k: number, trans: Int32Array, accept: Uint8Array): In
     }
     return false;
   };
-  // Splitting by a block or by its complement is the same, so of the initial pair only the
-  // smaller is queued (Hopcroft); the large non-accepting block is usually never scanned whole.
-  let seed = 0;
-  if (blocks === 2 && (end[1] ?? 0) - (first[1] ?? 0) < (end[0] ?? 0) - (first[0] ?? 0)) seed = 1;
-  for (let c = 0; c < k; c++) push(seed, c);
+  // Splitting by a block or by its complement is the same, so every initial block but the largest is
+  // queued (Hopcroft); the large non-accepting block is usually never scanned whole.
+  let largest = 0;
+  for (let b = 1; b < blocks; b++) if ((end[b] ?? 0) - (first[b] ?? 0) > (end[largest] ?? 0) - (first[largest] ?? 0)) largest = b;
+  for (let b = 0; b < blocks; b++) {
+    if (b === largest && blocks > 1) continue;
+    for (let c = 0; c < k; c++) push(b, c);
+  }
 
   // Scratch lists with explicit lengths: resetting an array's length in this hot loop is slow.
   const marked: number[] = [];

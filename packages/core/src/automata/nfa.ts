@@ -33,8 +33,11 @@ export const NFA_MATCH = 3;
 /** Never moves anywhere. */
 export const NFA_FAIL = 4;
 
-/** Search: a match may start at any character boundary. Anchored: it must span the whole input. */
-export type MatchMode = "search" | "anchored";
+/**
+ * Search: a match may start at any character boundary. Anchored: it must span the whole input. Prefix:
+ * it starts at the first byte and may end anywhere (the runner finds where: see `scan.ts`).
+ */
+export type MatchMode = "search" | "anchored" | "prefix";
 
 /** A byte-level NFA in struct-of-arrays form, indexed by state. */
 export interface ByteNfa {
@@ -168,6 +171,7 @@ class NfaBuilder {
  * unanchored `.*?` prefix): any byte, or whole UTF-8 characters when `\B` is used, so that an
  * empty `\B` match cannot start inside a multi-byte character. In anchored mode every
  * MATCH additionally requires end of text, which turns RE2's "match starting here" into a full match.
+ * In prefix mode the program is kept as it is: "match starting here", ending wherever MATCH is reached.
  *
  * @example buildByteNfa(RE2JS.compile("a+b").re2().prog, "search").size // NFA states
  */

@@ -1,7 +1,7 @@
 // A validated policy document (plus the packs it extends) → a CompiledPolicy: the engine program and
 // the tables the host needs to fill field slots and to name rules in decisions.
 
-import { compileRegex, compileGlob, compileSet, isGlob, type Dfa } from "../automata/index.js";
+import { compileRegex, compileGlob, compileSet, isGlob, type Dfa, type ScanDfa } from "../automata/index.js";
 import { EFFECTS, type Effect, type PolicyDoc } from "../policy/types.js";
 import type { PolicyIssue } from "../policy/issues.js";
 import { ESSENTIAL } from "../packs/essential.js";
@@ -12,6 +12,7 @@ import { ruleKey } from "./index-rules.js";
 import { assemble } from "./program.js";
 import { pathKey, type FieldPath } from "./fields.js";
 import { compileTrajectory, type TrajectoryInfo } from "./trajectory.js";
+import { compileOutputs, type CompiledOutput } from "./outputs.js";
 import { parseDuration } from "../policy/shape.js";
 import canonicalize from "canonicalize";
 import { sha256 } from "@noble/hashes/sha2.js";
@@ -41,6 +42,8 @@ export interface CompiledPolicy {
   readonly reads: ReadonlySet<string>;
   /** Sequences, limits, sinks and control sinks by engine index, labels and origins. */
   readonly trajectory: TrajectoryInfo;
+  /** Output rules by engine index (bit `i` of the masks the engine hands back), in policy order. */
+  readonly outputs: readonly CompiledOutput[];
   /** Sealed plans: whether each session needs one, and the keys that may sign them. */
   readonly plans: { required: boolean; keys: readonly string[] };
   /** Session bounds: live sessions kept, idle time before eviction (0: none), what a returning one gets. */
@@ -69,7 +72,7 @@ export function compilePolicy(doc: PolicyDoc): { policy?: CompiledPolicy; errors
   const errors: (PolicyIssue & { offset?: number })[] = [];
   const slots = new Interned<FieldPath>();
   const consts = new Interned<ConstValue>();
-  const dfas = new Interned<Dfa>();
+  const dfas = new Interned<Dfa | ScanDfa>();
 
   const automaton = (key: string, build: () => { ok: true; dfa: Dfa } | { ok: false; error: string }): number | string => {
     const known = dfas.get(key);
@@ -142,6 +145,8 @@ export function compilePolicy(doc: PolicyDoc): { policy?: CompiledPolicy; errors
   const withPacks = doc.extends?.includes("heuristics") ? { ...doc, sequences: [...HEURISTICS, ...(doc.sequences ?? [])] } : doc;
   const trajectory = compileTrajectory(withPacks, cond, userCtx.slot);
   for (const e of trajectory.errors) errors.push(e);
+  const outputs = compileOutputs(doc, cond, (key, table) => dfas.intern(key, () => table));
+  for (const e of outputs.errors) errors.push(e);
 
   if (rules.length > MAX_RULES) errors.push({ code: "too_large", path: ["rules"], message: `a policy may have at most ${MAX_RULES} rules` });
   for (const [what, n] of [["constants", consts.items.length], ["fields", slots.items.length], ["patterns and sets", dfas.items.length]] as const) {
@@ -163,6 +168,7 @@ export function compilePolicy(doc: PolicyDoc): { policy?: CompiledPolicy; errors
     unindexed,
     keys,
     trajectory: trajectory.parts,
+    outputs: outputs.parts,
   });
   const reads = new Set(slots.items.map((p) => String(p[0])));
   return {
@@ -177,6 +183,7 @@ export function compilePolicy(doc: PolicyDoc): { policy?: CompiledPolicy; errors
       mode: doc.mode ?? "enforce",
       reads,
       trajectory: trajectory.info,
+      outputs: outputs.info,
       plans: { required: doc.plans?.required === true, keys: doc.plans?.keys ?? [] },
       auditClear: (doc.audit?.clear ?? []).map((c) => c.split(".").slice(1)),
       hash: policyHash(doc),

@@ -1,14 +1,18 @@
 // Lays out the compiled program as bytes (core-wasm/FORMAT.md): header, rules, constants, automata,
-// bytecode, rule index, then the data they point into.
+// bytecode, rule index, trajectory and outputs sections, then the data they point into.
 
-import type { Dfa } from "../automata/index.js";
+import type { Dfa, ScanDfa } from "../automata/index.js";
 import type { ConstValue } from "./expr.js";
 import { fnv1a } from "./index-rules.js";
 import { SESSION_HEAD_BYTES, type TrajectoryParts } from "./trajectory.js";
+import type { OutputParts } from "./outputs.js";
 
 export const MAGIC = 0x31505754;
-export const FORMAT_VERSION = 2;
-const HEADER = 64;
+export const FORMAT_VERSION = 3;
+/** 20 words: version 3 added the outputs section's offset (word 16) and keeps 17–19 reserved. */
+const HEADER = 80;
+/** An output rule's `whenPc` when it has no `when`: it applies to every action. */
+export const ALWAYS = 0xffffffff;
 const VALUE = 16;
 const TAG = { null: 1, bool: 2, number: 3, string: 4, list: 5 } as const;
 const EMPTY_BUCKET = 0xffffffff;
@@ -18,7 +22,8 @@ export interface ProgramParts {
   nSlots: number;
   rules: { effect: number; essential: boolean; whenPc: number; unlessPc?: number }[];
   consts: ConstValue[];
-  dfas: Dfa[];
+  /** Search tables for conditions, scan tables for output rules; one layout (FORMAT.md, "Automata"). */
+  dfas: (Dfa | ScanDfa)[];
   code: Uint8Array;
   maxStack: number;
   defaultEffect: number;
@@ -29,6 +34,8 @@ export interface ProgramParts {
   keys: { slot: number; buckets: Map<string, number[]> }[];
   /** Sequences, limits, flows, origins; absent: none, and only the session head in each record. */
   trajectory?: TrajectoryParts;
+  /** Output rules and their patterns; absent: none. */
+  outputs?: OutputParts;
 }
 
 const NO_TRAJECTORY: TrajectoryParts = {
@@ -97,22 +104,24 @@ export function assemble(p: ProgramParts): Uint8Array {
     const at = dfasOff + i * 24;
     const classes = w.bytes(d.classes);
     const trans = w.bytes(new Uint8Array(d.transitions.buffer, d.transitions.byteOffset, d.transitions.byteLength));
-    const accept = w.bytes(d.acceptAtEnd);
+    const scan = "starts" in d;
+    const accept = w.bytes(scan ? d.accept : d.acceptAtEnd);
     w.u32(at, d.stateCount);
     w.u32(at + 4, d.classCount);
     w.u32(at + 8, classes);
     w.u32(at + 12, trans);
     w.u32(at + 16, accept);
-    w.u32(at + 20, d.start);
+    w.u32(at + 20, scan ? d.starts[0] : d.start);
   });
   const codeOff = w.bytes(p.code);
   const indexOff = writeIndex(w, p);
   const trajOff = writeTrajectory(w, p.trajectory ?? NO_TRAJECTORY);
+  const outputsOff = writeOutputs(w, p.outputs ?? { rules: [], patterns: [] });
 
   w.align(8);
   const total = w.length;
   const h = [MAGIC, FORMAT_VERSION, p.nSlots, p.rules.length, p.consts.length, p.dfas.length, p.defaultEffect, (p.shadow ? 1 : 0) | (p.plansRequired ? 2 : 0),
-    rulesOff, constsOff, dfasOff, codeOff, indexOff, p.maxStack, total, trajOff];
+    rulesOff, constsOff, dfasOff, codeOff, indexOff, p.maxStack, total, trajOff, outputsOff, 0, 0, 0];
   h.forEach((v, i) => w.u32(i * 4, v));
   return w.buf.slice(0, total);
 }
@@ -231,5 +240,21 @@ function writeTrajectory(w: Writer, t: TrajectoryParts): number {
   const head = [t.recordBytes, t.agentRecordBytes, t.globalRecordBytes, t.originTop, t.sequences.length, seqOff, t.limits.length, limitsOff,
     t.sources.length, sourcesOff, t.sinks.length, sinksOff, t.control.length, controlOff, t.originSources.length, originOff];
   head.forEach((v, i) => w.u32(base + i * 4, v));
+  return base;
+}
+
+function writeOutputs(w: Writer, o: OutputParts): number {
+  const base = w.reserve(16);
+  const rules = w.reserve(o.rules.length * 8);
+  o.rules.forEach((r, i) => w.u32(rules + i * 8, r.whenPc ?? ALWAYS));
+  const patterns = w.reserve(o.patterns.length * 16);
+  o.patterns.forEach((p, i) => {
+    const at = patterns + i * 16;
+    w.u32(at, p.rules);
+    w.view.setUint16(at + 4, p.forward, true);
+    w.view.setUint16(at + 6, p.reverse, true);
+    p.starts.forEach((s, k) => w.view.setUint16(at + 8 + k * 2, s, true));
+  });
+  [o.rules.length, rules - base, o.patterns.length, patterns - base].forEach((v, i) => w.u32(base + i * 4, v));
   return base;
 }

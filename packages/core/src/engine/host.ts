@@ -6,6 +6,7 @@ import { EngineError } from "../errors.js";
 import type { CompiledPolicy } from "../compile/compile.js";
 import type { FieldPath } from "../compile/fields.js";
 import { TAG, VALUE_BYTES, MAX_PARTS, LOAD_STATUS, type EngineExports } from "./abi.js";
+import { scanString, type TextScan } from "./scan.js";
 
 /** The raw outcome of one decision, before the guard names rules and effects. */
 export interface RawResult {
@@ -192,6 +193,20 @@ export class Engine {
     const lo = dv.getUint32(at, true);
     const hi = dv.getUint32(at + 4, true);
     return lo === 0 && hi === 0 ? 0n : BigInt(lo) | (BigInt(hi) << 32n);
+  }
+
+  /** The output rules (bit `i`: `policy.outputs[i]`) that apply to the last decided action's output, if it ran. */
+  outputRules(): number | undefined {
+    if (this.u8.byteLength === 0) this.refreshViews();
+    return this.dv.getUint32(this.outputAt + 8, true) === 0 ? undefined : this.dv.getUint32(this.outputAt + 12, true);
+  }
+
+  /**
+   * Finds what the output rules in `mask` redact from `text` (see engine/scan.ts); undefined when its
+   * UTF-8 form exceeds `maxBytes`. Throws on a fault.
+   */
+  scanText(text: string, mask: number, maxBytes = Infinity): TextScan | undefined {
+    return scanString(this.x, text, mask, maxBytes);
   }
 
   /** Makes room for session slots `0..n-1` (new ones fresh) and agent slots `0..agents-1`. */

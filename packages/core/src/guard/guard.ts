@@ -26,6 +26,7 @@ import { createApprovalDesk } from "../approvals/desk.js";
 import type { Approver } from "../approvals/types.js";
 import { canonicalHash } from "../audit/hash.js";
 import { registerInternals } from "./internals.js";
+import { expectResult, redactOutput, redactionAudit, rulesForResult, type RecordedResult } from "./outputs.js";
 
 /** Options of {@link createGuard}. */
 export interface GuardOptions extends CanonicalOptions {
@@ -36,6 +37,11 @@ export interface GuardOptions extends CanonicalOptions {
    * denied with `input_too_large`: a bound on time and memory that an agent cannot push.
    */
   maxInputBytes?: number;
+  /**
+   * Most UTF-8 bytes of a tool output that output rules scan (default 4 MiB; each value that is not a
+   * string counts as one). A larger output that an output rule applies to is withheld whole.
+   */
+  maxOutputBytes?: number;
   /** Milliseconds since the epoch, for actions checked without `now` (default `Date.now`). */
   clock?: () => number;
   /**
@@ -137,14 +143,17 @@ export interface Guard {
    */
   close(): Promise<void>;
   /**
-   * Hands back the output of the last allowed action of a session: labelled data is remembered, so a
-   * later action that sends it on can be refused. Never throws; a failure marks the session so that its
-   * next action is denied.
+   * Hands back the output of an allowed action of a session, and returns the output to give the model.
+   * Labelled data is remembered (from the output as it was), so a later action that sends it on can be
+   * refused; the policy's output rules that applied to the action, as decided with it, have their matches
+   * replaced in the returned `output` (docs/policy.md, "Outputs"). Never throws: what cannot be redacted
+   * is withheld, and a fault marks the session so that its next action is denied.
    *
    * @example
-   * guard.recordResult({ session: "s1", tool: "db.query", output: rows });
+   * const { output } = guard.recordResult({ session: "s1", tool: "read_file", output: text });
+   * return output; // what the model sees
    */
-  recordResult(result: ToolResult): void;
+  recordResult(result: ToolResult): RecordedResult;
   /**
    * Records an instruction whose origin is known. The session's origin floor becomes the instruction's;
    * an instruction of the highest origin also lifts the floor for the actions its text names.
@@ -192,6 +201,8 @@ export interface Guard {
 export async function createGuard(options: GuardOptions): Promise<Guard> {
   const policy = resolvePolicy(options.policy);
   const maxInputBytes = options.maxInputBytes ?? 4 * 1024 * 1024;
+  const maxOutputBytes = options.maxOutputBytes ?? 4 * 1024 * 1024;
+  const hasOutputs = policy.outputs.length > 0;
   const clock = options.clock ?? Date.now;
   const canonical: CanonicalOptions = { ...(options.cwd !== undefined ? { cwd: options.cwd } : {}), ...(options.home !== undefined ? { home: options.home } : {}) };
   const traj = policy.trajectory;
@@ -247,7 +258,7 @@ export async function createGuard(options: GuardOptions): Promise<Guard> {
     }
   };
 
-  const trapped = (st: SessionState, e: unknown): Decision => {
+  const trapped = (st: SessionState | undefined, e: unknown): Decision => {
     const old = engine!;
     engine = spare;
     spare = undefined;
@@ -264,7 +275,7 @@ export async function createGuard(options: GuardOptions): Promise<Guard> {
         for (const s of slots.sessions.values()) s.faulted = true;
       }
     }
-    st.faulted = true;
+    if (st) st.faulted = true;
     return refusal("engine_fault", `the engine trapped: ${describe(e)}`);
   };
 
@@ -351,6 +362,7 @@ export async function createGuard(options: GuardOptions): Promise<Guard> {
       const key = st.grants > 0 && input !== undefined ? grantKey(input) : undefined;
       raw = eng.decide(parts, { now, session: st.slot, agent: agentSlot, valueLabels, lift, explicit, repeatKey, grantKeyLo: key?.lo ?? 0, grantKeyHi: key?.hi ?? 0 }, st.plan !== undefined ? installed[st.plan] : undefined);
       st.pendingLabels = eng.outputLabels();
+      if (hasOutputs) expectResult(st, a.tool, eng.outputRules());
     } catch (e) {
       if (e instanceof InputTooLarge) return refusal("input_too_large", e.message);
       if (e instanceof WebAssembly.RuntimeError) return trapped(st, e);
@@ -474,10 +486,15 @@ export async function createGuard(options: GuardOptions): Promise<Guard> {
     close: () => trail?.close() ?? Promise.resolve(),
     recordResult(result) {
       const st = typeof result?.session === "string" ? slots.session(result.session).state : undefined;
-      if (!st) return;
+      const mask = rulesForResult(policy, st, result?.tool);
+      const { recorded, fault } = redactOutput(policy, mask === 0 ? undefined : current(), mask, result?.output, maxOutputBytes);
+      if (fault instanceof WebAssembly.RuntimeError && engine) trapped(st, fault);
+      else if (fault !== undefined && st) st.faulted = true;
+      if (!st) return recorded;
       try {
         if (trail && !trail.event("result", safeNow(), result.session, {
           output_hash: canonicalHash(result.output ?? null, hashHex),
+          ...redactionAudit(recorded),
           ...(st.pendingLabels !== 0n ? { labels: labelNames(traj.labels, st.pendingLabels) } : {}),
           ...(typeof result.origin === "string" ? { origin: result.origin } : {}),
           ...(typeof result.tool === "string" ? { tool: result.tool } : {}),
@@ -494,6 +511,7 @@ export async function createGuard(options: GuardOptions): Promise<Guard> {
       } catch {
         st.faulted = true;
       }
+      return recorded;
     },
     recordInstruction(instruction) {
       const st = typeof instruction?.session === "string" ? slots.session(instruction.session).state : undefined;

@@ -4,6 +4,7 @@
 
 import { FingerprintStore } from "../flows/fingerprint.js";
 import { hash53 } from "./hash.js";
+import type { PendingOutputs } from "./outputs.js";
 
 /** Evicted sessions remembered (by 53-bit hash), so a returning one is recognised; past it the oldest are forgotten. */
 export const MAX_TOMBSTONES = 1_000_000;
@@ -28,6 +29,8 @@ export interface SessionState {
   needsReset: boolean;
   /** Approval grants made for it (its actions are hashed for the engine's grant check while any may live). */
   grants: number;
+  /** Output rules of its actions that ran, waiting for their results (created on first use). */
+  outputs?: PendingOutputs;
 }
 
 /**
@@ -121,6 +124,7 @@ export function clearSession(state: SessionState): void {
   state.trustedText = "";
   state.faulted = false;
   state.grants = 0;
+  delete state.outputs;
   delete state.plan;
   delete state.planError;
 }

@@ -30,7 +30,7 @@ describe("loadPolicy", () => {
     const text = [
       "version: 1",              // 1
       "default: deny",           // 2
-      "outputs: []",             // 3
+      "outputs: {}",             // 3
       "rules:",                  // 4
       "  - id: a",               // 5
       "    when: action.tol == \"x\"", // 6
@@ -43,7 +43,7 @@ describe("loadPolicy", () => {
       "    effect: deny",        // 13
       "    colour: red",         // 14
     ].join("\n");
-    expect(at(text)).toEqual(["3:1 unsupported", "6:11 unknown_field", "10:13 type_error", "12:11 type_error", "14:5 unknown_key"]);
+    expect(at(text)).toEqual(["3:10 type_error", "6:11 unknown_field", "10:13 type_error", "12:11 type_error", "14:5 unknown_key"]);
   });
 
   it("points inside a condition at the offending part", () => {

@@ -72,6 +72,18 @@ export interface PlansDoc {
   keys: string[];
 }
 
+/** An output rule (DESIGN §4.7): matches of `redact` in the output of an action `when` selects are replaced. */
+export interface OutputDoc {
+  /** In the one namespace of ids that rules, sequences, limits and sinks share. */
+  id: string;
+  /** Which actions' outputs the rule applies to (a condition over `action.*`); absent: every action's. */
+  when?: string;
+  /** RE2 patterns; each match (leftmost-longest, non-overlapping) is replaced. */
+  redact: string[];
+  /** What a match becomes; default `[REDACTED]`. */
+  replacement?: string;
+}
+
 /** How many sessions the guard keeps, and what a session that was evicted gets when it returns. */
 export interface SessionsDoc {
   /** Live sessions kept (default 100,000); past it the least recently active are evicted. */
@@ -99,6 +111,7 @@ export interface PolicyDoc {
   plans?: PlansDoc;
   sessions?: SessionsDoc;
   audit?: AuditDoc;
+  outputs?: OutputDoc[];
 }
 
 /** What the audit log keeps of each action besides the hash of its arguments (DESIGN §6). */

@@ -9,11 +9,9 @@ import { checkId, isRecord, optionalString, parseDuration, requireCondition, sug
 export const MAX_SESSIONS = 10_000_000;
 import { isPlanKey } from "../plans/sign.js";
 import { validateFlows, validateLimits, validateOrigins, validateSequences } from "./validate-trajectory.js";
+import { validateOutputs } from "./validate-outputs.js";
 
-const ROOT_KEYS = ["version", "name", "description", "default", "mode", "extends", "sets", "rules", "sequences", "limits", "flows", "origins", "plans", "sessions", "audit"];
-// Sections of the format (DESIGN §4.7) that this engine does not evaluate yet. Accepting and ignoring
-// them would silently weaken a policy, so they are refused by name.
-const LATER_KEYS = ["outputs"];
+const ROOT_KEYS = ["version", "name", "description", "default", "mode", "extends", "sets", "rules", "sequences", "limits", "flows", "origins", "plans", "sessions", "audit", "outputs"];
 const RULE_KEYS = ["id", "when", "unless", "effect", "reason"];
 /**
  * Built-in packs a policy may extend.
@@ -54,8 +52,7 @@ export function validatePolicyShape(value: unknown): ShapeResult {
     return { errors, warnings };
   }
   for (const key of Object.keys(value)) {
-    if (LATER_KEYS.includes(key)) err("unsupported", [key], `\`${key}\` is not supported by this version of trailguard yet`);
-    else if (!ROOT_KEYS.includes(key)) err("unknown_key", [key], `unknown key \`${key}\`${suggest(key, ROOT_KEYS)}`);
+    if (!ROOT_KEYS.includes(key)) err("unknown_key", [key], `unknown key \`${key}\`${suggest(key, ROOT_KEYS)}`);
   }
   if (!("version" in value)) err("missing_key", [], "`version` is required (the format version, `1`)");
   else if (value.version !== 1) err("unsupported_version", ["version"], `unsupported version \`${String(value.version)}\`; this engine reads version 1`);
@@ -103,6 +100,7 @@ export function validatePolicyShape(value: unknown): ShapeResult {
   const limits = "limits" in value ? validateLimits(value.limits, seen, err, problems) : undefined;
   const flows = "flows" in value ? validateFlows(value.flows, seen, err, problems) : undefined;
   const origins = "origins" in value ? validateOrigins(value.origins, seen, err, problems) : undefined;
+  const outputs = "outputs" in value ? validateOutputs(value.outputs, seen, err, problems) : undefined;
   if ("plans" in value) validatePlans(value.plans, err);
   if ("sessions" in value) validateSessions(value.sessions, err);
   if ("audit" in value) validateAudit(value.audit, err);
@@ -113,6 +111,7 @@ export function validatePolicyShape(value: unknown): ShapeResult {
     version: 1, default: "deny", sets, rules: goodRules,
     extends: Array.isArray(value.extends) ? value.extends.filter((p) => PACKS.includes(p)) : [],
     ...(sequences ? { sequences } : {}), ...(limits ? { limits } : {}), ...(flows ? { flows } : {}), ...(origins ? { origins } : {}),
+    ...(outputs ? { outputs } : {}),
   };
   return { partial: partial as unknown as PolicyDoc, errors, warnings };
 }

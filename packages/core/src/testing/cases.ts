@@ -6,10 +6,14 @@ import { parse as parseYamlText } from "yaml";
 import { toEvent, type TraceEvent } from "../trace/parse.js";
 import type { Decision } from "../guard/decision.js";
 import type { PolicyIssue } from "../policy/issues.js";
+import type { RecordedResult } from "../guard/outputs.js";
 import { TraceError } from "../errors.js";
 
 /** What a case expects of one action's decision; only the keys given are compared. */
 export type ExpectedDecision = Partial<Pick<Decision, "effect" | "code" | "matched" | "shadow" | "reason">> & { rule?: string | null };
+
+/** What a case expects `recordResult` to return for one result event; only the keys given are compared. */
+export type ExpectedResult = Partial<Pick<RecordedResult, "output" | "redacted" | "rules" | "overRedacted" | "withheld">>;
 
 /** What a case expects of a policy that must not load; only the keys given are compared. */
 export type ExpectedIssue = Partial<Pick<PolicyIssue, "code" | "line" | "column">> & { message?: string };
@@ -22,6 +26,8 @@ export interface PolicyCase {
   events: TraceEvent[];
   expect?: ExpectedDecision[];
   expectErrors?: ExpectedIssue[];
+  /** One entry per `result` event, in order. */
+  expectResults?: ExpectedResult[];
 }
 
 /** A mismatch between what a case expected and what happened. */
@@ -44,7 +50,7 @@ export interface CaseFailure {
 export function caseFromObject(value: unknown, name: string, policyFallback?: string | object): PolicyCase {
   if (typeof value !== "object" || value === null) throw new TraceError(1, `case \`${name}\` must be a mapping`);
   const v = value as Record<string, unknown>;
-  const known = ["name", "description", "policy", "events", "action", "expect", "expect_errors"];
+  const known = ["name", "description", "policy", "events", "action", "expect", "expect_errors", "expect_results"];
   for (const k of Object.keys(v)) if (!known.includes(k)) throw new TraceError(1, `case \`${name}\`: unknown key \`${k}\``);
   const policy = (v.policy as string | object | undefined) ?? policyFallback;
   if (policy === undefined) throw new TraceError(1, `case \`${name}\` has no policy`);
@@ -54,12 +60,20 @@ export function caseFromObject(value: unknown, name: string, policyFallback?: st
   const asList = <T>(x: unknown): T[] | undefined => (x === undefined ? undefined : Array.isArray(x) ? (x as T[]) : [x as T]);
   const expect = asList<ExpectedDecision>(v.expect);
   const expectErrors = asList<ExpectedIssue>(v.expect_errors);
+  const expectResults = asList<ExpectedResult>(v.expect_results);
   if (!expect && !expectErrors) throw new TraceError(1, `case \`${name}\` needs \`expect\` or \`expect_errors\``);
   const actions = events.filter((e) => e.type === "action").length;
   if (expect && expect.length !== actions) {
     throw new TraceError(1, `case \`${name}\` has ${actions} action(s) but ${expect.length} expectation(s)`);
   }
-  return { name: typeof v.name === "string" ? v.name : name, policy, events, ...(expect ? { expect } : {}), ...(expectErrors ? { expectErrors } : {}) };
+  const results = events.filter((e) => e.type === "result").length;
+  if (expectResults && expectResults.length !== results) {
+    throw new TraceError(1, `case \`${name}\` has ${results} result(s) but ${expectResults.length} result expectation(s)`);
+  }
+  return {
+    name: typeof v.name === "string" ? v.name : name, policy, events,
+    ...(expect ? { expect } : {}), ...(expectErrors ? { expectErrors } : {}), ...(expectResults ? { expectResults } : {}),
+  };
 }
 
 /**
@@ -93,6 +107,25 @@ export function compareDecisions(c: PolicyCase, decisions: Decision[]): CaseFail
       const actual = key === "rule" ? got.rule ?? null : (got as unknown as Record<string, unknown>)[key];
       const ok = key === "reason" ? typeof actual === "string" && actual.includes(String(want)) : JSON.stringify(actual ?? (key === "shadow" ? false : null)) === JSON.stringify(want);
       if (!ok) failures.push({ case: c.name, action: i, message: `${key} differs`, expected: want, actual: actual ?? null });
+    }
+  });
+  return failures;
+}
+
+/**
+ * Compares what `recordResult` returned with a case's `expect_results` (outputs compared as JSON).
+ *
+ * @example
+ * const failures = compareResults(c, recorded);
+ */
+export function compareResults(c: PolicyCase, results: RecordedResult[]): CaseFailure[] {
+  const failures: CaseFailure[] = [];
+  (c.expectResults ?? []).forEach((exp, i) => {
+    const got = results[i];
+    if (!got) return failures.push({ case: c.name, action: -1, message: `no outcome for result ${i}` });
+    for (const [key, want] of Object.entries(exp)) {
+      const actual = (got as unknown as Record<string, unknown>)[key];
+      if (JSON.stringify(actual) !== JSON.stringify(want)) failures.push({ case: c.name, action: -1, message: `result ${i}: ${key} differs`, expected: want, actual });
     }
   });
   return failures;

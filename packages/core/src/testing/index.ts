@@ -1,3 +1,3 @@
-export { caseFromObject, parseTestFile, compareDecisions, compareIssues } from "./cases.js";
-export type { PolicyCase, CaseFailure, ExpectedDecision, ExpectedIssue } from "./cases.js";
+export { caseFromObject, parseTestFile, compareDecisions, compareIssues, compareResults } from "./cases.js";
+export type { PolicyCase, CaseFailure, ExpectedDecision, ExpectedIssue, ExpectedResult } from "./cases.js";
 export { runCase } from "./run.js";

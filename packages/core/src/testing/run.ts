@@ -3,7 +3,8 @@ import { loadPolicy } from "../policy/load.js";
 import type { Decision } from "../guard/decision.js";
 import type { Action } from "../guard/action.js";
 import { replayTrace } from "../trace/replay.js";
-import { compareDecisions, compareIssues, type CaseFailure, type PolicyCase } from "./cases.js";
+import { compareDecisions, compareIssues, compareResults, type CaseFailure, type PolicyCase } from "./cases.js";
+import type { RecordedResult } from "../guard/outputs.js";
 
 /**
  * Decides a case's actions with a fresh guard, in order, and returns every mismatch. `decide` lets an
@@ -22,6 +23,7 @@ export async function runCase(
     return [{ case: c.name, action: -1, message: "the policy did not load", actual: loaded.errors.map((e) => `${e.line ?? "?"}:${e.column ?? "?"}: ${e.message}`) }];
   }
   const guard = await createGuard({ policy: loaded.policy });
-  const replayed = await replayTrace(guard, c.events, decide ? (action, now) => decide(guard, action, now) : undefined);
-  return compareDecisions(c, replayed.map((r) => r.decision));
+  const results: RecordedResult[] = [];
+  const replayed = await replayTrace(guard, c.events, decide ? (action, now) => decide(guard, action, now) : undefined, (_, r) => results.push(r));
+  return [...compareDecisions(c, replayed.map((r) => r.decision)), ...compareResults(c, results)];
 }

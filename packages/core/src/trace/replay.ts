@@ -5,6 +5,7 @@ import type { Guard } from "../guard/guard.js";
 import type { Decision } from "../guard/decision.js";
 import type { Action } from "../guard/action.js";
 import type { TraceEvent } from "./parse.js";
+import type { RecordedResult } from "../guard/outputs.js";
 
 /** One action's decision, with the action's index among the trace's events. */
 export interface ReplayedDecision {
@@ -15,7 +16,8 @@ export interface ReplayedDecision {
 
 /**
  * Replays `events` in order through `guard`. Time starts at 0 and moves only with `clock` events, so a
- * trace always gets the same decisions. `decide` lets an adapter route actions through its own path.
+ * trace always gets the same decisions. `decide` lets an adapter route actions through its own path;
+ * `onResult` receives what `recordResult` returned for each `result` event (its output, redacted).
  *
  * @example
  * for (const { index, decision } of await replayTrace(guard, parseTrace(text))) console.log(index, decision.effect);
@@ -24,6 +26,7 @@ export async function replayTrace(
   guard: Guard,
   events: readonly TraceEvent[],
   decide: (action: Action, now: number) => Decision | Promise<Decision> = (action, now) => guard.check(action, { now }),
+  onResult?: (index: number, recorded: RecordedResult) => void,
 ): Promise<ReplayedDecision[]> {
   let now = 0;
   const out: ReplayedDecision[] = [];
@@ -38,9 +41,11 @@ export async function replayTrace(
         out.push({ index, session: typeof action.session === "string" ? action.session : null, decision: await decide(action as Action, now) });
         break;
       }
-      case "result":
-        guard.recordResult({ session: e.session, output: e.output, ...(e.tool !== undefined ? { tool: e.tool } : {}), ...(e.origin !== undefined ? { origin: e.origin } : {}) });
+      case "result": {
+        const recorded = guard.recordResult({ session: e.session, output: e.output, ...(e.tool !== undefined ? { tool: e.tool } : {}), ...(e.origin !== undefined ? { origin: e.origin } : {}) });
+        onResult?.(index, recorded);
         break;
+      }
       case "instruction":
         guard.recordInstruction({ session: e.session, origin: e.origin, text: e.text });
         break;

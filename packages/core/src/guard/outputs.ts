@@ -1,0 +1,166 @@
+// Output rules on the guard's side (DESIGN §4.7, docs/policy.md "Outputs"): which rules apply to a result,
+// and the result's output with their matches replaced. The engine decides which rules apply to an action
+// when it decides the action; the mask waits here, per session and tool, for the action's result.
+
+import type { CompiledPolicy } from "../compile/compile.js";
+import type { Engine } from "../engine/host.js";
+import { Redactor, Unscannable } from "./redact-value.js";
+import type { SessionState } from "./sessions.js";
+
+/**
+ * What {@link Guard.recordResult} hands back: the output to give the model, and what was done to it.
+ *
+ * @example
+ * const { output, redacted } = guard.recordResult({ session, tool, output: raw });
+ * if (redacted > 0) log.info(`redacted ${redacted} spans`);
+ */
+export interface RecordedResult {
+  /**
+   * The output to hand the model: the one recorded, with every match of the applying output rules
+   * replaced (the same value, not a copy, when nothing was), or the replacement string alone when it was
+   * withheld.
+   */
+  output: unknown;
+  /** Spans replaced (overlapping and adjacent matches count once), plus values replaced whole. */
+  redacted: number;
+  /** Ids of the output rules that applied to this result, in policy order. */
+  rules: string[];
+  /**
+   * A pattern ran out of scan steps on some string, and everything from the match it was measuring to
+   * the end of that string was replaced: more than the matches, never less.
+   */
+  overRedacted: boolean;
+  /**
+   * The whole output was replaced by the first applying rule's replacement: it was larger than the
+   * guard's `maxOutputBytes`, nested deeper than 32 levels, or a fault interrupted the scan (the session's
+   * next action is then denied).
+   */
+  withheld: boolean;
+  /** Why the output was over-redacted or withheld. */
+  reason?: string;
+}
+
+/**
+ * Results the guard waits for in one session: the output rules of each decided action that ran, by tool
+ * name (`""` for actions without one), until its result arrives. Parallel calls of one tool share an
+ * entry, the union of their masks: a result gets the rules of every pending call of its tool, never
+ * fewer than its own.
+ *
+ * @example
+ * const p = new PendingOutputs(); p.expect("read_file", 0b01); p.expect("read_file", 0b10);
+ * p.take("read_file"); // 0b11, and once more before the entry is gone
+ */
+export class PendingOutputs {
+  private readonly byTool = new Map<string, { mask: number; count: number }>();
+
+  /** Remembers that an action of `tool` ran and that the rules in `mask` apply to its output. */
+  expect(tool: string, mask: number): void {
+    const e = this.byTool.get(tool);
+    if (e) {
+      e.mask = (e.mask | mask) >>> 0;
+      e.count++;
+      return;
+    }
+    // Bounded: a session that never reports its results cannot grow this; a dropped entry only means
+    // that its tool's result gets every output rule.
+    if (this.byTool.size >= MAX_PENDING_TOOLS) this.byTool.delete(this.byTool.keys().next().value!);
+    this.byTool.set(tool, { mask: mask >>> 0, count: 1 });
+  }
+
+  /** The rules for a result of `tool`, or undefined when no action of that tool is pending. */
+  take(tool: string): number | undefined {
+    const e = this.byTool.get(tool);
+    if (!e) return undefined;
+    if (--e.count <= 0) this.byTool.delete(tool);
+    return e.mask;
+  }
+}
+
+/**
+ * Tools with results pending per session; past it the oldest entry is dropped.
+ *
+ * @example MAX_PENDING_TOOLS // 64
+ */
+export const MAX_PENDING_TOOLS = 64;
+
+/**
+ * Notes, at decision time, the output rules the engine found for an action of `tool` that runs
+ * (`mask` undefined: the action does not run, and no result is expected).
+ *
+ * @example
+ * expectResult(st, action.tool, engine.outputRules());
+ */
+export function expectResult(st: SessionState, tool: unknown, mask: number | undefined): void {
+  if (mask === undefined) return;
+  (st.outputs ??= new PendingOutputs()).expect(typeof tool === "string" ? tool : "", mask);
+}
+
+/**
+ * The output rules for a result: those of the pending actions of its tool in its session, or — no such
+ * action pending, or no session — every output rule of the policy (over-redacting rather than guessing).
+ *
+ * @example
+ * const mask = rulesForResult(policy, st, result.tool);
+ */
+export function rulesForResult(policy: CompiledPolicy, st: SessionState | undefined, tool: unknown): number {
+  if (policy.outputs.length === 0) return 0;
+  return st?.outputs?.take(typeof tool === "string" ? tool : "") ?? allOutputRules(policy);
+}
+
+/**
+ * The fields a `result` audit record adds when output rules applied: how many spans were redacted, and
+ * `redaction: "over" | "withheld"` when it was not match by match.
+ *
+ * @example
+ * trail.event("result", now, session, { output_hash, ...redactionAudit(recorded) });
+ */
+export function redactionAudit(r: RecordedResult): Record<string, unknown> {
+  if (r.rules.length === 0) return {};
+  return { redacted: r.redacted, ...(r.withheld ? { redaction: "withheld" } : r.overRedacted ? { redaction: "over" } : {}) };
+}
+
+/**
+ * Every output rule of `policy`, as a mask.
+ *
+ * @example allOutputRules(policy) // 0b111 for three output rules
+ */
+export function allOutputRules(policy: CompiledPolicy): number {
+  const n = policy.outputs.length;
+  return n >= 32 ? 0xffffffff : (2 ** n - 1) >>> 0;
+}
+
+/**
+ * Redacts `output` for the output rules in `mask`. Never throws: what cannot be redacted is withheld, and
+ * a fault (an engine trap, a throwing getter, no engine) comes back as `fault` for the guard to act on.
+ *
+ * @example
+ * const { recorded } = redactOutput(policy, engine, 0b1, "key sk-…", 4 << 20);
+ * // recorded.output === "key [REDACTED]"
+ */
+export function redactOutput(policy: CompiledPolicy, engine: Engine | undefined, mask: number, output: unknown, maxBytes: number): { recorded: RecordedResult; fault?: unknown } {
+  const rules = policy.outputs.filter((_, i) => ((mask >>> i) & 1) === 1).map((o) => o.id);
+  if (mask === 0) return { recorded: { output, redacted: 0, rules, overRedacted: false, withheld: false } };
+  const redactor = new Redactor({
+    mask,
+    maxBytes,
+    replacements: policy.outputs.map((o) => o.replacement),
+    scan: (text, m, max) => {
+      if (!engine) throw new Unscannable("the engine is restarting after a fault");
+      return engine.scanText(text, m, max);
+    },
+  });
+  const withhold = (reason: string): RecordedResult => ({ output: redactor.firstReplacement(), redacted: 1, rules, overRedacted: false, withheld: true, reason });
+  try {
+    const redacted = redactor.value(output);
+    return {
+      recorded: {
+        output: redacted, redacted: redactor.redacted, rules, overRedacted: redactor.over, withheld: false,
+        ...(redactor.over ? { reason: "a pattern ran out of scan steps; everything from its match to the end of that string was replaced" } : {}),
+      },
+    };
+  } catch (e) {
+    // Too large or too deep is a property of the output, not a fault; anything else is one.
+    if (e instanceof Unscannable && engine) return { recorded: withhold(`${e.message}; it was withheld`) };
+    return { recorded: withhold(`redaction failed (${e instanceof Error ? e.message : String(e)}); the output was withheld`), fault: e };
+  }
+}
