@@ -3,6 +3,7 @@
 
 import { EFFECTS, type Effect, type PolicyDoc } from "../policy/types.js";
 import { parseDuration } from "../policy/shape.js";
+import { sourceIndex } from "../policy/validate-trajectory.js";
 import type { FieldPath } from "./fields.js";
 
 /**
@@ -72,7 +73,7 @@ export function compileTrajectory(doc: PolicyDoc, cond: Cond, slot: (p: FieldPat
   let global = 0;
 
   (doc.sequences ?? []).forEach((s, i) => {
-    const pcs = s.steps.map((step, j) => cond(step.when, ["sequences", i, "steps", j, "when"]));
+    const pcs = s.steps.map((step, j) => cond(step.when, ["sequences", sourceIndex(s, i), "steps", j, "when"]));
     if (pcs.some((pc) => pc === undefined)) return;
     parts.sequences.push({ effect: effect(s.effect), within: s.within ?? 0, withinMs: s.within_ms ?? -1, stepPcs: pcs as number[], stateOff: session });
     session += STEP_STATE_BYTES * Math.max(0, s.steps.length - 1);
@@ -80,7 +81,7 @@ export function compileTrajectory(doc: PolicyDoc, cond: Cond, slot: (p: FieldPat
   });
 
   (doc.limits ?? []).forEach((l, i) => {
-    const whenPc = l.when !== undefined ? cond(l.when, ["limits", i, "when"]) : undefined;
+    const whenPc = l.when !== undefined ? cond(l.when, ["limits", sourceIndex(l, i), "when"]) : undefined;
     if (l.when !== undefined && whenPc === undefined) return;
     const kind = l.repeat !== undefined ? 2 : l.sum !== undefined ? 1 : 0;
     const perMs = l.per !== undefined ? parseDuration(l.per)! : 0;
@@ -108,13 +109,13 @@ export function compileTrajectory(doc: PolicyDoc, cond: Cond, slot: (p: FieldPat
   };
   const maskOf = (names: string[], path: (string | number)[]) => names.reduce((m, n) => m | (labelBit(n, path) ?? 0n), 0n);
   (doc.flows?.sources ?? []).forEach((s, i) => {
-    const whenPc = cond(s.when, ["flows", "sources", i, "when"]);
-    const mask = maskOf(s.labels, ["flows", "sources", i, "labels"]);
+    const whenPc = cond(s.when, ["flows", "sources", sourceIndex(s, i), "when"]);
+    const mask = maskOf(s.labels, ["flows", "sources", sourceIndex(s, i), "labels"]);
     if (whenPc !== undefined) parts.sources.push({ whenPc, mask });
   });
   (doc.flows?.sinks ?? []).forEach((s, i) => {
-    const whenPc = cond(s.when, ["flows", "sinks", i, "when"]);
-    const mask = maskOf(s.forbid, ["flows", "sinks", i, "forbid"]);
+    const whenPc = cond(s.when, ["flows", "sinks", sourceIndex(s, i), "when"]);
+    const mask = maskOf(s.forbid, ["flows", "sinks", sourceIndex(s, i), "forbid"]);
     if (whenPc === undefined) return;
     const scope = s.scope ?? "value";
     parts.sinks.push({ whenPc, mask, scope: scope === "session" ? 0 : 1, effect: effect(s.effect) });
@@ -124,11 +125,11 @@ export function compileTrajectory(doc: PolicyDoc, cond: Cond, slot: (p: FieldPat
   const order = doc.origins?.order ?? [];
   parts.originTop = Math.max(0, order.length - 1);
   (doc.origins?.sources ?? []).forEach((s, i) => {
-    const whenPc = cond(s.when, ["origins", "sources", i, "when"]);
+    const whenPc = cond(s.when, ["origins", "sources", sourceIndex(s, i), "when"]);
     if (whenPc !== undefined) parts.originSources.push({ whenPc, origin: order.indexOf(s.origin) });
   });
   (doc.origins?.control_sinks ?? []).forEach((s, i) => {
-    const whenPc = cond(s.when, ["origins", "control_sinks", i, "when"]);
+    const whenPc = cond(s.when, ["origins", "control_sinks", sourceIndex(s, i), "when"]);
     if (whenPc === undefined) return;
     parts.control.push({ whenPc, minOrigin: order.indexOf(s.min_origin), effect: effect(s.effect) });
     info.controlSinks.push(named(s));

@@ -11,6 +11,25 @@ import {
 // Each validator reports through `err`; `problems()` is how many problems have been reported so far, so
 // an entry that added none is well-formed.
 
+/**
+ * The position each well-formed entry had in its YAML list. Validators return only well-formed entries,
+ * so the compiler's index into them is not the document's once an earlier entry was refused; the
+ * compiler reports a condition's problem at `sourceIndex(entry, i)`, the entry's own position.
+ *
+ * @example
+ * cond(s.when, ["flows", "sinks", sourceIndex(s, i), "when"])
+ */
+export function sourceIndex(entry: object, fallback: number): number {
+  return SOURCE_INDEX.get(entry) ?? fallback;
+}
+
+const SOURCE_INDEX = new WeakMap<object, number>();
+
+function keep<T>(list: T[], entry: unknown, i: number): void {
+  SOURCE_INDEX.set(entry as object, i);
+  list.push(entry as T);
+}
+
 // A step mask is a u32 in the engine (core-wasm/assembly/trajectory.ts).
 const MAX_STEPS = 32;
 
@@ -39,7 +58,7 @@ export function validateSequences(v: unknown, seen: Map<string, string>, err: Re
     for (const k of ["within", "within_ms"]) {
       if (k in s && !(Number.isInteger(s[k]) && (s[k] as number) > 0)) err("type_error", [...at, k], `\`${k}\` must be a positive integer`);
     }
-    if (problems() === before) good.push(s as unknown as SequenceDoc);
+    if (problems() === before) keep(good, s, i);
   });
   return good;
 }
@@ -70,7 +89,7 @@ export function validateLimits(v: unknown, seen: Map<string, string>, err: Repor
       if ("sum" in l && l.sum !== "usage.tokens" && l.sum !== "usage.cost") err("type_error", [...at, "sum"], "`sum` must be `usage.tokens` or `usage.cost`");
     }
     if ("scope" in l && !["session", "agent", "global"].includes(l.scope as string)) err("type_error", [...at, "scope"], "`scope` must be `session`, `agent` or `global`");
-    if (problems() === before) good.push(l as unknown as LimitDoc);
+    if (problems() === before) keep(good, l, i);
   });
   return good;
 }
@@ -92,7 +111,7 @@ export function validateFlows(v: unknown, seen: Map<string, string>, err: Report
       unknownKeys(s, ["when", "labels"], at, "source", err);
       requireCondition(s, "when", at, "a source", err);
       stringList(s.labels, [...at, "labels"], "`labels`", err);
-      if (problems() === before) out.sources!.push(s as { when: string; labels: string[] });
+      if (problems() === before) keep(out.sources!, s, i);
     });
   }
   if ("sinks" in v) {
@@ -108,7 +127,7 @@ export function validateFlows(v: unknown, seen: Map<string, string>, err: Report
       checkEffect(s, at, "a sink", err);
       optionalString(s, "reason", at, err);
       if ("scope" in s && s.scope !== "session" && s.scope !== "value") err("type_error", [...at, "scope"], "`scope` must be `session` or `value`");
-      if (problems() === before) out.sinks!.push(s as unknown as NonNullable<FlowsDoc["sinks"]>[number]);
+      if (problems() === before) keep(out.sinks!, s, i);
     });
   }
   return out;
@@ -137,7 +156,7 @@ export function validateOrigins(v: unknown, seen: Map<string, string>, err: Repo
       unknownKeys(s, ["when", "origin"], at, "origin source", err);
       requireCondition(s, "when", at, "an origin source", err);
       known(s.origin, [...at, "origin"]);
-      if (problems() === before) out.sources!.push(s as { when: string; origin: string });
+      if (problems() === before) keep(out.sources!, s, i);
     });
   }
   if ("control_sinks" in v) {
@@ -152,7 +171,7 @@ export function validateOrigins(v: unknown, seen: Map<string, string>, err: Repo
       known(s.min_origin, [...at, "min_origin"]);
       checkEffect(s, at, "a control sink", err);
       optionalString(s, "reason", at, err);
-      if (problems() === before) out.control_sinks!.push(s as unknown as NonNullable<OriginsDoc["control_sinks"]>[number]);
+      if (problems() === before) keep(out.control_sinks!, s, i);
     });
   }
   return out;
