@@ -1,3 +1,2 @@
-// @trailguard/openai is not implemented yet (issue #5). It deliberately exports nothing, so that no one can
-// wire in a guard that does not guard. See README.md for what it will do.
-export {};
+export { decideCall, decideAction, actionDeniedFrom, parseArguments, toolAction, recordOutput, type GuardCallOptions, type CallVerdict, type FunctionCallRequest } from "./action.js";
+export { guardToolCalls, toolResultMessage, guardRunTools, type GuardedToolCalls, type RunnableTool } from "./chat.js";
