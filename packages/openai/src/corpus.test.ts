@@ -14,7 +14,7 @@ const CARRIED = new Set(["type", "kind", "session", "agent", "tool", "args"]);
 /** Why a case cannot go through the Chat Completions path, or undefined when it can. */
 function skipReason(c: PolicyCase): string | undefined {
   if (c.expectErrors) return "a policy that must be refused has no actions to deliver";
-  const actions = c.events.filter((e) => e.type === "action") as Record<string, unknown>[];
+  const actions = c.events.filter((e) => e.type === "action") as unknown as Record<string, unknown>[];
   if (actions.length === 0) return "no action events";
   if (actions.some((a) => a.kind !== "tool")) return "actions of other kinds than `tool` (http, shell, fs, db, delegate, …) are not function calls";
   if (actions.some((a) => typeof a.tool !== "string")) return "a tool action without a tool name cannot be a function call";
