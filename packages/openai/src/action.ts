@@ -142,7 +142,7 @@ export function recordOutput<T>(guard: Guard, result: { session: string; tool?: 
 /**
  * The `ActionDeniedError` behind an error a framework raised: the error itself, one of its `cause`s
  * (`runTools` wraps what a tool throws in an `OpenAIError`), or the decision an Agents SDK tool guardrail
- * tripped on (`ToolInputGuardrailTripwireTriggered`). Undefined when trailguard did not cause it.
+ * tripped on (`ToolInputGuardrailTripwireTriggered`, which the runner wraps in a `ToolCallError`). Undefined when trailguard did not cause it.
  *
  * @example
  * try { await runner.finalContent(); }
@@ -155,7 +155,9 @@ export function actionDeniedFrom(error: unknown): ActionDeniedError | undefined 
     const info = (e as { result?: { output?: { outputInfo?: unknown } } }).result?.output?.outputInfo;
     const carried = (info as { error?: unknown } | undefined)?.error;
     if (carried instanceof ActionDeniedError) return carried;
-    e = (e as { cause?: unknown }).cause;
+    // `cause` for errors that wrap (OpenAIError), `error` for the Agents SDK's ToolCallError.
+    const next = e as { cause?: unknown; error?: unknown };
+    e = next.cause ?? next.error;
   }
   return undefined;
 }
