@@ -26,7 +26,12 @@ export interface GuardCallOptions {
   now?: number;
 }
 
-/** A function call as the model sent it: its name and its arguments as JSON text. */
+/**
+ * A function call as the model sent it: its name and its arguments as JSON text.
+ *
+ * @example
+ * const call: FunctionCallRequest = { name: "search", arguments: '{"q":"shoes"}' };
+ */
 export interface FunctionCallRequest {
   name: string;
   arguments: string;
@@ -162,7 +167,12 @@ export function actionDeniedFrom(error: unknown): ActionDeniedError | undefined 
   return undefined;
 }
 
-/** A decision the adapter makes itself, when it cannot get one from the guard. */
+/**
+ * A decision the adapter makes itself, when it cannot get one from the guard.
+ *
+ * @example
+ * fault("adapter_error", "the guard gave no decision"); // { effect: "deny", code: "adapter_error", … }
+ */
 export function fault(code: string, reason: string): Decision {
   return { effect: "deny", code, reason, matched: [] };
 }
@@ -176,7 +186,12 @@ function verdict(decision: Decision, action: Action | undefined, subject: string
   return { allowed: false, decision, text: denialText(decision, subject) };
 }
 
-/** An error's message, for reasons. */
+/**
+ * An error's message, for reasons.
+ *
+ * @example
+ * describe(new Error("boom")); // "boom"
+ */
 export function describe(e: unknown): string {
   return e instanceof Error ? e.message : String(e);
 }

@@ -220,6 +220,19 @@ describe("Agents SDK handoffs as delegate actions", () => {
     expect(contractorModel.requests).toHaveLength(0);
   });
 
+  it("fails closed: a handoff the guard cannot decide never reaches the target", async () => {
+    for (const [guard, session] of [
+      [{ ...(await guardWith()), decide: () => Promise.reject(new Error("boom")) } as Guard, "s1"],
+      [await guardWith(), () => { throw new Error("no session"); }],
+    ] as const) {
+      const { billing, contractor, billingModel } = agents();
+      const triage = guardAgent(guard, new Agent({ name: "triage", model: new ScriptedModel([[call("h1", "transfer_to_billing", {})]]), handoffs: [billing, contractor] }), { session });
+      const err = await runner().run(triage, "go").catch((e) => e);
+      expect(actionDeniedFrom(err)?.decision.code).toBe("adapter_error");
+      expect(billingModel.requests).toHaveLength(0);
+    }
+  });
+
   it("the delegate action names the sender and the target", async () => {
     const guard = await guardWith();
     const decide = vi.spyOn(guard, "decide");

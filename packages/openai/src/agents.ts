@@ -245,7 +245,12 @@ export function agentsApprover(fallback?: Approver): AgentsApprover {
   return approver;
 }
 
-/** An approver that also carries the SDK's approvals; see {@link agentsApprover}. */
+/**
+ * An approver that also carries the SDK's approvals; see {@link agentsApprover}.
+ *
+ * @example
+ * const approver: AgentsApprover = agentsApprover(callbackApprover(() => false));
+ */
 export interface AgentsApprover extends Approver {
   /** Call ids whose `needsApproval` said yes because the policy asks. */
   asked: Set<string>;

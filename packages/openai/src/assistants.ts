@@ -8,7 +8,12 @@ import type OpenAI from "openai";
 import type { RequiredActionFunctionToolCall, Run, RunSubmitToolOutputsParams } from "openai/resources/beta/threads/runs/runs";
 import { decideCall, describe, recordOutput, type GuardCallOptions } from "./action.js";
 
-/** A tool implementation: called with the call's (possibly approver-modified) parsed arguments. */
+/**
+ * A tool implementation: called with the call's (possibly approver-modified) parsed arguments.
+ *
+ * @example
+ * const search: AssistantTool = async ({ q }) => db.search(q);
+ */
 export type AssistantTool = (args: any, call: RequiredActionFunctionToolCall) => unknown;
 
 /**

@@ -77,7 +77,12 @@ export function toolResultMessage(guard: Guard, call: ChatCompletionMessageToolC
   return { role: "tool", tool_call_id: call.id, content: typeof kept === "string" ? kept : JSON.stringify(kept ?? null) };
 }
 
-/** A tool as `runTools` accepts it; zod tools (`zodFunction`) are turned into this shape. */
+/**
+ * A tool as `runTools` accepts it; zod tools (`zodFunction`) are turned into this shape.
+ *
+ * @example
+ * const t: RunnableTool = { type: "function", function: { name: "search", parameters: { type: "object" }, function: async (args: string) => search(JSON.parse(args)) } };
+ */
 export interface RunnableTool {
   type: "function";
   function: {

@@ -13,10 +13,20 @@ import type {
 } from "openai/resources/responses/responses";
 import { decideCall, recordOutput, type GuardCallOptions } from "./action.js";
 
-/** A call the application runs itself: a function call, or a custom tool call (free-form input). */
+/**
+ * A call the application runs itself: a function call, or a custom tool call (free-form input).
+ *
+ * @example
+ * const call: ResponsesToolCall = { type: "function_call", call_id: "call_1", name: "search", arguments: "{}" };
+ */
 export type ResponsesToolCall = ResponseFunctionToolCall | ResponseCustomToolCall;
 
-/** The answer to a call, as an input item of the next request. */
+/**
+ * The answer to a call, as an input item of the next request.
+ *
+ * @example
+ * const out: ResponsesCallOutput = { type: "function_call_output", call_id: "call_1", output: "3 results" };
+ */
 export type ResponsesCallOutput = ResponseInputItem.FunctionCallOutput | ResponseCustomToolCallOutput;
 
 /**
