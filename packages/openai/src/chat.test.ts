@@ -277,6 +277,22 @@ describe("guardRunTools (chat.completions.runTools)", () => {
     expect(server.requests).toHaveLength(1);
   });
 
+  it("kill rejects the run even with soft denies, and the session's next calls are refused", async () => {
+    const guard = await guardWith();
+    const wipe = vi.fn(async () => "wiped");
+    const ts: RunnableToolFunctionWithoutParse[] = [...tools(), { type: "function", function: { name: "wipe_disk", description: "", parameters: { type: "object", properties: {} }, function: wipe } }];
+    server.script("POST /chat/completions", chatToolCalls([{ id: "c1", name: "wipe_disk", args: {} }]), chatText("done"));
+    const first = server.client().chat.completions.runTools({ model: "gpt-test", messages: [{ role: "user", content: "go" }], tools: guardRunTools(guard, ts, { session: "s1" }) });
+    expect(actionDeniedFrom(await first.finalContent().catch((e) => e))?.code).toBe("session_killed");
+    server.script("POST /chat/completions", chatToolCalls([{ id: "c2", name: "search", args: { q: "x" } }]), chatText("done"));
+    const second = server.client().chat.completions.runTools({ model: "gpt-test", messages: [{ role: "user", content: "go" }], tools: guardRunTools(guard, ts, { session: "s1" }) });
+    // Later calls of a killed session are denials (`killed`), soft like any other.
+    expect(await second.finalContent()).toBe("done");
+    expect(server.requests.at(-1)!.body.messages.at(-1).content).toContain("(killed)");
+    expect(wipe).not.toHaveBeenCalled();
+    expect(search).not.toHaveBeenCalled();
+  });
+
   it("zodFunction tools: decided on the model's arguments, run with the parsed ones; approver changes are parsed too", async () => {
     const refund = vi.fn(async (args: { amount: number }) => `refunded ${args.amount}`);
     const guard = await guardWith(cutTo20);
