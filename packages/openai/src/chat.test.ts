@@ -281,7 +281,8 @@ describe("guardRunTools (chat.completions.runTools)", () => {
     const guard = await guardWith();
     const wipe = vi.fn(async () => "wiped");
     const ts: RunnableToolFunctionWithoutParse[] = [...tools(), { type: "function", function: { name: "wipe_disk", description: "", parameters: { type: "object", properties: {} }, function: wipe } }];
-    server.script("POST /chat/completions", chatToolCalls([{ id: "c1", name: "wipe_disk", args: {} }]), chatText("done"));
+    // No follow-up turn is scripted for the first run: a kill ends it at the tool call.
+    server.script("POST /chat/completions", chatToolCalls([{ id: "c1", name: "wipe_disk", args: {} }]));
     const first = server.client().chat.completions.runTools({ model: "gpt-test", messages: [{ role: "user", content: "go" }], tools: guardRunTools(guard, ts, { session: "s1" }) });
     expect(actionDeniedFrom(await first.finalContent().catch((e) => e))?.code).toBe("session_killed");
     server.script("POST /chat/completions", chatToolCalls([{ id: "c2", name: "search", args: { q: "x" } }]), chatText("done"));
