@@ -1,3 +1,4 @@
-// @trailguard/openai is not implemented yet (issue #5). It deliberately exports nothing, so that no one can
-// wire in a guard that does not guard. See README.md for what it will do.
-export {};
+export { decideCall, decideAction, actionDeniedFrom, parseArguments, toolAction, recordOutput, type GuardCallOptions, type CallVerdict, type FunctionCallRequest } from "./action.js";
+export { guardToolCalls, toolResultMessage, guardRunTools, type GuardedToolCalls, type RunnableTool } from "./chat.js";
+export { guardFunctionCalls, functionCallOutput, type GuardedFunctionCalls, type ResponsesToolCall, type ResponsesCallOutput } from "./responses.js";
+export { guardRequiredAction, submitGuardedToolOutputs, type AssistantRunOptions, type AssistantTool, type GuardedRequiredAction } from "./assistants.js";
