@@ -26,7 +26,7 @@ import { createApprovalDesk } from "../approvals/desk.js";
 import type { Approver } from "../approvals/types.js";
 import { canonicalHash } from "../audit/hash.js";
 import { registerInternals } from "./internals.js";
-import { expectResult, redactOutput, redactionAudit, rulesForResult, type RecordedResult } from "./outputs.js";
+import { expectResult, redactOutput, redactionAudit, takeResult, type RecordedResult } from "./outputs.js";
 
 /** Options of {@link createGuard}. */
 export interface GuardOptions extends CanonicalOptions {
@@ -202,7 +202,9 @@ export async function createGuard(options: GuardOptions): Promise<Guard> {
   const policy = resolvePolicy(options.policy);
   const maxInputBytes = options.maxInputBytes ?? 4 * 1024 * 1024;
   const maxOutputBytes = options.maxOutputBytes ?? 4 * 1024 * 1024;
-  const hasOutputs = policy.outputs.length > 0;
+  // Results are matched to their decisions only when something depends on it: output rules, or flow
+  // sources labelling outputs.
+  const expectsResults = policy.outputs.length > 0 || policy.trajectory.labels.length > 0;
   const clock = options.clock ?? Date.now;
   const canonical: CanonicalOptions = { ...(options.cwd !== undefined ? { cwd: options.cwd } : {}), ...(options.home !== undefined ? { home: options.home } : {}) };
   const traj = policy.trajectory;
@@ -361,8 +363,7 @@ export async function createGuard(options: GuardOptions): Promise<Guard> {
       const repeatKey = hasRepeat ? repeatHash(parts) : 0;
       const key = st.grants > 0 && input !== undefined ? grantKey(input) : undefined;
       raw = eng.decide(parts, { now, session: st.slot, agent: agentSlot, valueLabels, lift, explicit, repeatKey, grantKeyLo: key?.lo ?? 0, grantKeyHi: key?.hi ?? 0 }, st.plan !== undefined ? installed[st.plan] : undefined);
-      st.pendingLabels = eng.outputLabels();
-      if (hasOutputs) expectResult(st, a.tool, eng.outputRules());
+      if (expectsResults) expectResult(st, a.tool, eng.outputRules(), eng.outputLabels());
     } catch (e) {
       if (e instanceof InputTooLarge) return refusal("input_too_large", e.message);
       if (e instanceof WebAssembly.RuntimeError) return trapped(st, e);
@@ -486,7 +487,7 @@ export async function createGuard(options: GuardOptions): Promise<Guard> {
     close: () => trail?.close() ?? Promise.resolve(),
     recordResult(result) {
       const st = typeof result?.session === "string" ? slots.session(result.session).state : undefined;
-      const mask = rulesForResult(policy, st, result?.tool);
+      const { mask, labels } = takeResult(policy, st, result?.tool);
       const { recorded, fault } = redactOutput(policy, mask === 0 ? undefined : current(), mask, result?.output, maxOutputBytes);
       if (fault instanceof WebAssembly.RuntimeError && engine) trapped(st, fault);
       else if (fault !== undefined && st) st.faulted = true;
@@ -495,12 +496,11 @@ export async function createGuard(options: GuardOptions): Promise<Guard> {
         if (trail && !trail.event("result", safeNow(), result.session, {
           output_hash: canonicalHash(result.output ?? null, hashHex),
           ...redactionAudit(recorded),
-          ...(st.pendingLabels !== 0n ? { labels: labelNames(traj.labels, st.pendingLabels) } : {}),
+          ...(labels !== 0n ? { labels: labelNames(traj.labels, labels) } : {}),
           ...(typeof result.origin === "string" ? { origin: result.origin } : {}),
           ...(typeof result.tool === "string" ? { tool: result.tool } : {}),
         })) st.faulted = true;
-        if (st.pendingLabels !== 0n) st.fingerprints.add(result.output, st.pendingLabels);
-        st.pendingLabels = 0n;
+        if (labels !== 0n) st.fingerprints.add(result.output, labels);
         if (result.origin !== undefined && traj.origins.length > 0) {
           const eng = current();
           // Dropping the origin would leave the floor too high: the session is refused once instead.

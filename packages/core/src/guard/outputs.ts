@@ -41,38 +41,65 @@ export interface RecordedResult {
 }
 
 /**
- * Results the guard waits for in one session: the output rules of each decided action that ran, by tool
- * name (`""` for actions without one), until its result arrives. Parallel calls of one tool share an
- * entry, the union of their masks: a result gets the rules of every pending call of its tool, never
- * fewer than its own.
+ * Results the guard waits for in one session: for each decided action that ran, by tool name (`""` for
+ * actions without one), the output rules that apply to its output and the labels its output carries (the
+ * flow sources it matched), until its result arrives. Parallel calls of one tool share an entry, the
+ * union of their masks and labels: a result gets the rules and labels of every pending call of its tool,
+ * never fewer than its own. (One value per session, "the last decision's", would give a result the
+ * labels of whichever call was decided last: parallel tool calls would lose taint.)
  *
  * @example
- * const p = new PendingOutputs(); p.expect("read_file", 0b01); p.expect("read_file", 0b10);
- * p.take("read_file"); // 0b11, and once more before the entry is gone
+ * const p = new PendingOutputs(); p.expect("read_file", 0b01, 0n); p.expect("read_file", 0b10, 1n);
+ * p.take("read_file"); // { mask: 0b11, labels: 1n }, and once more before the entry is gone
  */
 export class PendingOutputs {
-  private readonly byTool = new Map<string, { mask: number; count: number }>();
+  private readonly byTool = new Map<string, { mask: number; labels: bigint; count: number }>();
 
-  /** Remembers that an action of `tool` ran and that the rules in `mask` apply to its output. */
-  expect(tool: string, mask: number): void {
+  /** Remembers that an action of `tool` ran, that the rules in `mask` apply to its output and that its output carries `labels`. */
+  expect(tool: string, mask: number, labels: bigint): void {
     const e = this.byTool.get(tool);
     if (e) {
       e.mask = (e.mask | mask) >>> 0;
+      e.labels |= labels;
       e.count++;
       return;
     }
     // Bounded: a session that never reports its results cannot grow this; a dropped entry only means
-    // that its tool's result gets every output rule.
+    // that its tool's result gets every output rule and the labels of every pending result.
     if (this.byTool.size >= MAX_PENDING_TOOLS) this.byTool.delete(this.byTool.keys().next().value!);
-    this.byTool.set(tool, { mask: mask >>> 0, count: 1 });
+    this.byTool.set(tool, { mask: mask >>> 0, labels, count: 1 });
   }
 
-  /** The rules for a result of `tool`, or undefined when no action of that tool is pending. */
-  take(tool: string): number | undefined {
-    const e = this.byTool.get(tool);
-    if (!e) return undefined;
-    if (--e.count <= 0) this.byTool.delete(tool);
-    return e.mask;
+  /**
+   * The rules and labels for a result of `tool`. When no action of that tool is pending (the result names
+   * no tool, or another one) and exactly one call of the session is pending, the result is that call's:
+   * sequential agents often hand results back without the tool's name. Otherwise undefined, and the
+   * oldest pending call is given up (its own result, when it comes, is treated the same way), so that
+   * entries nobody claims do not taint every later result.
+   */
+  take(tool: string): { mask: number; labels: bigint } | undefined {
+    let key = tool;
+    let e = this.byTool.get(key);
+    if (!e) {
+      if (this.byTool.size === 0) return undefined;
+      const [oldest, first] = this.byTool.entries().next().value!;
+      if (this.byTool.size === 1 && first.count === 1) {
+        key = oldest;
+        e = first;
+      } else {
+        if (--first.count <= 0) this.byTool.delete(oldest);
+        return undefined;
+      }
+    }
+    if (--e.count <= 0) this.byTool.delete(key);
+    return e;
+  }
+
+  /** The labels of every pending result, for a result whose tool has none pending. */
+  labels(): bigint {
+    let all = 0n;
+    for (const e of this.byTool.values()) all |= e.labels;
+    return all;
   }
 }
 
@@ -84,27 +111,37 @@ export class PendingOutputs {
 export const MAX_PENDING_TOOLS = 64;
 
 /**
- * Notes, at decision time, the output rules the engine found for an action of `tool` that runs
- * (`mask` undefined: the action does not run, and no result is expected).
+ * Notes, at decision time, the output rules and output labels the engine found for an action of `tool`
+ * that runs (`mask` undefined: the action does not run, and no result is expected). `st.pendingLabels`
+ * becomes the union of the labels of every pending result.
  *
  * @example
- * expectResult(st, action.tool, engine.outputRules());
+ * expectResult(st, action.tool, engine.outputRules(), engine.outputLabels());
  */
-export function expectResult(st: SessionState, tool: unknown, mask: number | undefined): void {
+export function expectResult(st: SessionState, tool: unknown, mask: number | undefined, labels: bigint): void {
   if (mask === undefined) return;
-  (st.outputs ??= new PendingOutputs()).expect(typeof tool === "string" ? tool : "", mask);
+  const pending = (st.outputs ??= new PendingOutputs());
+  pending.expect(typeof tool === "string" ? tool : "", mask, labels);
+  st.pendingLabels = pending.labels();
 }
 
 /**
- * The output rules for a result: those of the pending actions of its tool in its session, or — no such
- * action pending, or no session — every output rule of the policy (over-redacting rather than guessing).
+ * The output rules and labels for a result: those of the pending actions of its tool in its session (or
+ * of the session's only pending call, see {@link PendingOutputs.take}); otherwise every output rule of
+ * the policy (over-redacting rather than guessing) and the labels of every pending result of the session
+ * (over-labelling: more taint can only deny more).
  *
  * @example
- * const mask = rulesForResult(policy, st, result.tool);
+ * const { mask, labels } = takeResult(policy, st, result.tool);
  */
-export function rulesForResult(policy: CompiledPolicy, st: SessionState | undefined, tool: unknown): number {
-  if (policy.outputs.length === 0) return 0;
-  return st?.outputs?.take(typeof tool === "string" ? tool : "") ?? allOutputRules(policy);
+export function takeResult(policy: CompiledPolicy, st: SessionState | undefined, tool: unknown): { mask: number; labels: bigint } {
+  // The union is taken before `take`, which may give up the oldest pending call.
+  const all = st?.pendingLabels ?? 0n;
+  const e = st?.outputs?.take(typeof tool === "string" ? tool : "");
+  const mask = policy.outputs.length === 0 ? 0 : e ? e.mask : allOutputRules(policy);
+  const labels = e ? e.labels : all;
+  if (st?.outputs) st.pendingLabels = st.outputs.labels();
+  return { mask, labels };
 }
 
 /**
