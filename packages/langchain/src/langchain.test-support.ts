@@ -5,6 +5,7 @@ import { BaseChatModel } from "@langchain/core/language_models/chat_models";
 import { AIMessage, type BaseMessage } from "@langchain/core/messages";
 import type { ChatResult } from "@langchain/core/outputs";
 import { tool } from "@langchain/core/tools";
+import { z } from "zod";
 
 /** A chat model that answers with the next scripted message, then "done"; `seen` holds every prompt. */
 export class ScriptedModel extends BaseChatModel {
@@ -43,7 +44,8 @@ export function countingTool(name: string, output: (args: Record<string, unknown
       calls.push(args);
       return output(args);
     },
-    { name, description: `the ${name} tool`, schema: { type: "object", properties: {}, additionalProperties: true } },
+    // Any arguments, passed through as the model wrote them.
+    { name, description: `the ${name} tool`, schema: z.record(z.string(), z.unknown()) },
   );
   return { tool: t, calls };
 }
