@@ -1,6 +1,8 @@
 import { describe, it, expect } from "vitest";
 import { createAgent } from "langchain";
-import { ToolMessage, type BaseMessage } from "@langchain/core/messages";
+import { AIMessage, ToolMessage, type BaseMessage } from "@langchain/core/messages";
+import { tool } from "@langchain/core/tools";
+import { z } from "zod";
 import { ActionDeniedError, callbackApprover, createGuard, denialText, type Action, type Approver, type Decision, type Guard } from "@trailguard/core";
 import { trailguardMiddleware, deniedBy, type TrailguardMiddlewareOptions } from "./index.js";
 import { CUSTOMERS, POLICY, ScriptedModel, callTool, countingTool } from "./langchain.test-support.js";
@@ -212,6 +214,60 @@ describe("trailguardMiddleware: an exfiltration attempt", () => {
     ]);
     expect(decisions[2]!.decision.labels).toEqual(["pii"]);
     expect(String(toolMessagesSeen(model).at(-1)!.content)).toContain("customer data may not be mailed");
+  });
+});
+
+describe("trailguardMiddleware: several tool calls in one message", () => {
+  it("pairs each output with its own decision, so data read by one call cannot leave in a later one", async () => {
+    const guard = await createGuard({ policy: POLICY });
+    const { agent, t, decisions } = agentWith(guard, [
+      // LangChain decides both calls before either output comes back; the read's labels must survive.
+      new AIMessage({
+        content: "",
+        tool_calls: [
+          { name: "read_customers", args: {}, id: "a", type: "tool_call" },
+          { name: "search", args: { q: "x" }, id: "b", type: "tool_call" },
+        ],
+      }),
+      callTool("send_email", { to: "ops@corp.example", body: CUSTOMERS }),
+    ]);
+    await agent.invoke(USER, thread("t1"));
+    expect(t.readCustomers.calls).toHaveLength(1);
+    expect(t.search.calls).toHaveLength(1);
+    expect(t.sendEmail.calls).toHaveLength(0);
+    expect(decisions.at(-1)!.decision).toMatchObject({ effect: "deny", code: "flow", rule: "no-pii-mail" });
+  });
+
+  it("runs the message's calls one after another, in the model's order", async () => {
+    const guard = await createGuard({ policy: POLICY });
+    const log: string[] = [];
+    const slow = (name: string, ms: number) =>
+      tool(
+        async () => {
+          log.push(`start ${name}`);
+          await new Promise((r) => setTimeout(r, ms));
+          log.push(`end ${name}`);
+          return name;
+        },
+        { name, description: name, schema: z.object({}) },
+      );
+    const model = new ScriptedModel([
+      new AIMessage({
+        content: "",
+        tool_calls: [
+          { name: "search", args: {}, id: "a", type: "tool_call" },
+          { name: "read_customers", args: {}, id: "b", type: "tool_call" },
+        ],
+      }),
+    ]);
+    const agent = createAgent({ model, tools: [slow("search", 30), slow("read_customers", 1)], middleware: [trailguardMiddleware(guard)] });
+    await agent.invoke(USER, thread("t1"));
+    expect(log).toEqual(["start search", "end search", "start read_customers", "end read_customers"]);
+    // Both answers reach the model, each under its own call id.
+    expect(toolMessagesSeen(model).map((m) => [m.tool_call_id, m.content])).toEqual([
+      ["a", "search"],
+      ["b", "read_customers"],
+    ]);
   });
 });
 

@@ -8,6 +8,7 @@ import { ActionDeniedError, denialText, permits, type Decision, type Guard } fro
 import { adapterFault } from "./action.js";
 import { decideCall, type DecideOptions } from "./decide.js";
 import { afterTool } from "./output.js";
+import { takeTurn } from "./turns.js";
 
 /** Options of {@link trailguardMiddleware}. */
 export interface TrailguardMiddlewareOptions extends DecideOptions {
@@ -51,32 +52,47 @@ export function trailguardMiddleware(guard: Guard, options: TrailguardMiddleware
   return createMiddleware({
     name: options.name ?? "trailguard",
     wrapToolCall: async (request, handler) => {
-      const call = request.toolCall;
-      let name = "(unnamed tool)";
-      let session: string;
-      let run: typeof request;
+      let release = () => {};
       try {
-        name = typeof call.name === "string" ? call.name : name;
-        const args = call.args as Record<string, unknown>;
-        const { decision, action } = await decideCall(guard, name, args, request.runtime?.configurable?.thread_id, options);
-        if (!permits(decision) || action === undefined) return refuse(decision, name, call.id);
-        session = action.session;
-        // An approver may have changed the arguments; the guard re-decided the changed call, and that is
-        // the call that runs.
-        run = decision.args !== undefined ? { ...request, toolCall: { ...call, args: decision.args } } : request;
-      } catch (e) {
-        // Only `refuse` throws on purpose; anything else is a fault of the adapter, and it denies.
-        if (e instanceof ActionDeniedError) throw e;
-        return refuse(adapterFault(e), name, call.id);
+        release = await takeTurn(request.state?.messages, request.toolCall?.id);
+      } catch {
+        // Without its turn the call is still decided like any other; only the pairing of its output is at
+        // risk, as it is for every call without the middleware's ordering.
       }
-      // The tool's own errors are the tool's: LangChain turns them into error messages as it always does.
-      const result = await handler(run);
       try {
-        return recordOutput(guard, session, name, result);
-      } catch (e) {
-        // The tool ran, but its output could not be recorded: flow rules cannot follow it, so it is
-        // withheld rather than handed to the model unlabelled.
-        return refuse(adapterFault(e), name, call.id);
+        return await decideAndRun();
+      } finally {
+        release();
+      }
+
+      async function decideAndRun() {
+        const call = request.toolCall;
+        let name = "(unnamed tool)";
+        let session: string;
+        let run: typeof request;
+        try {
+          name = typeof call.name === "string" ? call.name : name;
+          const args = call.args as Record<string, unknown>;
+          const { decision, action } = await decideCall(guard, name, args, request.runtime?.configurable?.thread_id, options);
+          if (!permits(decision) || action === undefined) return refuse(decision, name, call.id);
+          session = action.session;
+          // An approver may have changed the arguments; the guard re-decided the changed call, and that
+          // is the call that runs.
+          run = decision.args !== undefined ? { ...request, toolCall: { ...call, args: decision.args } } : request;
+        } catch (e) {
+          // Only `refuse` throws on purpose; anything else is a fault of the adapter, and it denies.
+          if (e instanceof ActionDeniedError) throw e;
+          return refuse(adapterFault(e), name, call.id);
+        }
+        // The tool's own errors are the tool's: LangChain turns them into error messages as it always does.
+        const result = await handler(run);
+        try {
+          return recordOutput(guard, session, name, result);
+        } catch (e) {
+          // The tool ran, but its output could not be recorded: flow rules cannot follow it, so it is
+          // withheld rather than handed to the model unlabelled.
+          return refuse(adapterFault(e), name, call.id);
+        }
       }
     },
   });
