@@ -4,7 +4,12 @@
 
 import type { Action, Decision } from "@trailguard/core";
 
-/** What every hook of this adapter accepts: where the actions belong and who takes them. */
+/**
+ * What every hook of this adapter accepts: where the actions belong and who takes them.
+ *
+ * @example
+ * const options: ActionOptions = { session: "ticket-4711", agent: "support" };
+ */
 export interface ActionOptions {
   /**
    * The session (conversation, run) the actions belong to; all trajectory state is per session. Without

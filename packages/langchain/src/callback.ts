@@ -12,7 +12,12 @@ import { argsOf } from "./action.js";
 import { decideCall, type DecideOptions } from "./decide.js";
 import { afterTool } from "./output.js";
 
-/** Options of {@link TrailguardCallbackHandler}. */
+/**
+ * Options of {@link TrailguardCallbackHandler}.
+ *
+ * @example
+ * const options: TrailguardCallbackOptions = { agent: "researcher" }; // session: the run's thread_id
+ */
 export type TrailguardCallbackOptions = DecideOptions;
 
 /** Runs open at most at once; past it the oldest is forgotten (its output then goes unrecorded). */

@@ -5,7 +5,12 @@
 import type { Action, Decision, Guard } from "@trailguard/core";
 import { adapterFault, noSession, sessionOf, toolAction, type ActionOptions } from "./action.js";
 
-/** Options every hook shares. */
+/**
+ * Options every hook shares.
+ *
+ * @example
+ * const options: DecideOptions = { onDecision: (d, action) => log.info({ tool: action?.tool, effect: d.effect, rule: d.rule }) };
+ */
 export interface DecideOptions extends ActionOptions {
   /**
    * The decision time in milliseconds since the epoch (default: the guard's clock). For replays and

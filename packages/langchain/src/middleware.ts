@@ -10,7 +10,12 @@ import { decideCall, type DecideOptions } from "./decide.js";
 import { afterTool } from "./output.js";
 import { takeTurn } from "./turns.js";
 
-/** Options of {@link trailguardMiddleware}. */
+/**
+ * Options of {@link trailguardMiddleware}.
+ *
+ * @example
+ * const options: TrailguardMiddlewareOptions = { agent: "support", onDeny: "throw" };
+ */
 export interface TrailguardMiddlewareOptions extends DecideOptions {
   /**
    * What a denied call does: `"message"` (the default, a soft deny) answers the model with an error

@@ -65,6 +65,16 @@ describe("guardTool", () => {
     expect(send.calls).toEqual([{ to: "ops@corp.example", body: "weekly report" }]);
   });
 
+  it("guards LangChain's deprecated call() too", async () => {
+    const guard = await createGuard({ policy: POLICY });
+    const del = countingTool("delete_file");
+    const search = countingTool("search", () => "found");
+    await expect(guardTool(guard, del.tool, { session: "s1" }).call({ path: "/x" })).rejects.toBeInstanceOf(ActionDeniedError);
+    expect(del.calls).toHaveLength(0);
+    expect(await guardTool(guard, search.tool, { session: "s1" }).call({ q: "x" })).toBe("found");
+    expect(search.calls).toEqual([{ q: "x" }]);
+  });
+
   it("refuses when the guard throws (fail closed)", async () => {
     const real = await createGuard({ policy: POLICY });
     const guard = Object.assign(Object.create(real) as typeof real, {

@@ -9,10 +9,20 @@ import { adapterFault, argsOf } from "./action.js";
 import { decideCall, type DecideOptions } from "./decide.js";
 import { afterTool } from "./output.js";
 
-/** Options of {@link guardTool}. */
+/**
+ * Options of {@link guardTool}.
+ *
+ * @example
+ * const options: GuardToolOptions = { session: "s1", agent: "support", onDecision: (d) => console.log(d.effect) };
+ */
 export type GuardToolOptions = DecideOptions;
 
-/** The part of a LangChain tool that {@link guardTool} needs: a name and `invoke`. */
+/**
+ * The part of a LangChain tool that {@link guardTool} needs: a name and `invoke`.
+ *
+ * @example
+ * const echo: InvokableTool = { name: "echo", invoke: async (input) => input };
+ */
 export interface InvokableTool {
   name: string;
   invoke(input: any, config?: any): Promise<any>;
@@ -67,6 +77,11 @@ export function guardTool<T extends InvokableTool>(guard: Guard, tool: T, option
     }
   };
   Object.defineProperty(guarded, "invoke", { value: invoke, writable: false, enumerable: false, configurable: false });
+  // LangChain's deprecated `call` runs a tool's body without `invoke`; on the guarded tool it goes through
+  // the guard too.
+  if (typeof (tool as { call?: unknown }).call === "function") {
+    Object.defineProperty(guarded, "call", { value: (input: unknown, config?: RunnableConfig) => invoke(input, config), writable: false, enumerable: false, configurable: false });
+  }
   return guarded;
 }
 
