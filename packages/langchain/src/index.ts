@@ -1,3 +1,6 @@
-// @trailguard/langchain is not implemented yet (issue #5). It deliberately exports nothing, so that no one can
-// wire in a guard that does not guard. See README.md for what it will do.
-export {};
+export { trailguardMiddleware, type TrailguardMiddlewareOptions } from "./middleware.js";
+export { TrailguardCallbackHandler, type TrailguardCallbackOptions } from "./callback.js";
+export { guardTool, type GuardToolOptions, type InvokableTool } from "./tool.js";
+export { deniedBy } from "./denied.js";
+export type { ActionOptions } from "./action.js";
+export type { DecideOptions } from "./decide.js";
