@@ -5,9 +5,9 @@
 
 import { describe, it, expect } from "vitest";
 import { createAgent, type ReactAgent } from "langchain";
-import { runCase, type ExpectedDecision, type PolicyCase } from "@trailguard/core/testing";
+import { compareResults, runCase, type ExpectedDecision, type PolicyCase } from "@trailguard/core/testing";
 import { ToolMessage } from "@langchain/core/messages";
-import { permits, type Action, type Decision, type Guard } from "@trailguard/core";
+import { permits, type Action, type Decision, type Guard, type RecordedResult } from "@trailguard/core";
 import type { TraceEvent } from "@trailguard/core";
 import { loadCorpus } from "../../../test/corpus.js";
 import { deniedBy, trailguardMiddleware } from "./index.js";
@@ -24,7 +24,13 @@ function skipReason(c: PolicyCase): string | undefined {
   if (actions.some((a) => Object.keys(a).some((k) => !CARRIED.has(k)))) return "tool actions with fields a tool call cannot carry (usage, labels, …)";
   if (actions.some((a) => typeof a.tool !== "string" || typeof a.session !== "string" || a.session === "")) return "tool actions without a tool name or a session";
   if (actions.some((a) => a.args !== undefined && (typeof a.args !== "object" || a.args === null || Array.isArray(a.args)))) return "tool actions whose args are not an object";
+  if (c.expectResults && !resultsFollowTheirActions(c)) return "expected outputs of parallel calls: the middleware records each call's output as soon as its tool returns, before the next call is decided";
   return undefined;
+}
+
+/** Whether every result comes right after an action of its session, as a tool's output through the middleware does. */
+function resultsFollowTheirActions(c: PolicyCase): boolean {
+  return c.events.every((e, i) => e.type !== "result" || (i > 0 && c.events[i - 1]!.type === "action" && (c.events[i - 1] as { session?: string }).session === e.session));
 }
 
 /**
@@ -112,7 +118,22 @@ async function runThroughMiddleware(c: PolicyCase) {
     if (!m) middlewares.set(key, (m = trailguardMiddleware(guard, options(name))));
     return m;
   };
+  // Every result the guard records, through the middleware (the results delivered as tool outputs) or
+  // straight from the trace (the others), in the order they happen: what `expect_results` describes.
+  const recorded: RecordedResult[] = [];
+  const watched = new WeakSet<Guard>();
+  const watch = (guard: Guard) => {
+    if (watched.has(guard)) return;
+    watched.add(guard);
+    const record = guard.recordResult.bind(guard);
+    guard.recordResult = (r) => {
+      const out = record(r);
+      recorded.push(out);
+      return out;
+    };
+  };
   const decide = async (guard: Guard, action: Action, now: number): Promise<Decision> => {
+    watch(guard);
     const i = index++;
     current = { output: outputs[i]!, now, decision: undefined, action: undefined };
     const { agent, model } = direct ? { agent: undefined!, model: undefined! } : agentFor(guard, action.agent);
@@ -145,7 +166,8 @@ async function runThroughMiddleware(c: PolicyCase) {
     if (JSON.stringify(current.action) !== JSON.stringify(expected)) problems.push(`action ${i}: delivered as ${JSON.stringify(current.action)}`);
     return decision;
   };
-  const failures = await runCase(throughApprovals(delivered), decide);
+  const { expectResults: _results, ...decisionsOnly } = throughApprovals(delivered);
+  const failures = [...await runCase(decisionsOnly, decide), ...compareResults(c, recorded)];
   return { failures, problems, actions: index };
 }
 

@@ -126,23 +126,23 @@ export async function decideCall(guard: Guard, call: FunctionCallRequest, option
 
 /**
  * Hands an allowed call's output to the guard (flows label it, DESIGN §4.3) and returns the output to give
- * the model. The one place outputs pass through: when `recordResult` returns `{ output }` (output rules,
- * redaction), that output is used; otherwise the output goes on unchanged. Never throws: the guard marks
- * the session itself when it cannot record.
+ * the model: the guard's, with the policy's output rules applied (DESIGN §4.7, redaction). The one place
+ * outputs pass through. `recordResult` never throws; should it ever, the output is withheld rather than
+ * handed on unredacted and unlabelled.
  *
  * @example
  * const content = recordOutput(guard, { session: "s1", tool: "read_file", output: text });
  */
-export function recordOutput<T>(guard: Guard, result: { session: string; tool?: string; output: T }): T {
-  let returned: unknown;
+export function recordOutput<T>(guard: Guard, result: { session: string; tool?: string; output: T }): T | string {
   try {
-    returned = (guard.recordResult as (r: typeof result) => unknown)(result);
+    return guard.recordResult(result).output as T;
   } catch {
-    return result.output;
+    return WITHHELD;
   }
-  if (typeof returned === "object" && returned !== null && "output" in returned) return (returned as { output: T }).output;
-  return result.output;
 }
+
+/** What the model gets instead of an output the guard could not record. */
+const WITHHELD = "[output withheld: trailguard could not record it]";
 
 /**
  * The `ActionDeniedError` behind an error a framework raised: the error itself, one of its `cause`s

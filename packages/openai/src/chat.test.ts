@@ -221,11 +221,14 @@ describe("guardToolCalls (chat.completions.create)", () => {
       else expect(guarded.allowed).toEqual([]);
     });
 
-    it("a recordResult that throws does not lose the output", async () => {
+    it("a recordResult that throws withholds the output rather than hand it on unredacted and unlabelled", async () => {
       const real = await guardWith();
       const guard = { ...real, recordResult: () => { throw new Error("down"); } } as Guard;
       const call = { id: "c1", type: "function" as const, function: { name: "search", arguments: "{}" } };
-      expect(toolResultMessage(guard, call, { n: 1 }, { session: "s1" })).toEqual({ role: "tool", tool_call_id: "c1", content: '{"n":1}' });
+      const message = toolResultMessage(guard, call, { secret: "sk-abc" }, { session: "s1" });
+      expect(message).toMatchObject({ role: "tool", tool_call_id: "c1" });
+      expect(message.content).not.toContain("sk-abc");
+      expect(message.content).toMatch(/withheld/);
     });
 
     it("a recordResult that returns { output } (redaction) replaces the output", async () => {
