@@ -76,8 +76,30 @@ const reference = actions.map((_, i) => peers["trailguard guard.check"](i));
 // not interleaved across contenders: on Node 20.20, running cel-js's exception-heavy evaluation after
 // cedar-wasm's glue crashes V8's deoptimizer with a fatal "unreachable code".)
 const results = [];
+// The same 100 rules plus sequences, limits and flows: the cost of trajectory state. Measured right after
+// the per-action guard, in alternating rounds, so that both see the same process state (later
+// measurements in a process that ran cel-js and cedar-wasm are slower for everyone).
+const trajGuard = await createGuard({ policy: loadPolicy(referencePolicy(RULES, { trajectory: true }).yaml).policy });
+const trajMix = actionMix(RULES, 512);
+const trajDecide = (i) => trajGuard.check(trajMix[i]);
+let withTrajectory;
 for (const [name, decide] of Object.entries(peers)) {
   const agree = new Function("decide", "reference", "n", "let k = 0; for (let i = 0; i < n; i++) if (decide(i) === reference[i]) k++; return k / n;")(decide, reference, actions.length);
+  if (name === "trailguard guard.check") {
+    // Rounds alternate between the two guards; each reports its round with the median p50 of three.
+    const per = [];
+    const traj = [];
+    measure(decide, actions.length, overhead);
+    measure(trajDecide, trajMix.length, overhead);
+    for (let round = 0; round < 3; round++) {
+      per.push(measure(decide, actions.length, overhead));
+      traj.push(measure(trajDecide, trajMix.length, overhead));
+    }
+    const mid = (xs) => [...xs].sort((a, b) => a.p50_us - b.p50_us)[1];
+    results.push({ name, ...mid(per), agreement: agree });
+    withTrajectory = { ...mid(traj), rounds_p50_us: traj.map((r) => r.p50_us) };
+    continue;
+  }
   measure(decide, actions.length, overhead);
   results.push({ name, ...measure(decide, actions.length, overhead), agreement: agree });
 }
@@ -107,12 +129,8 @@ for (const n of [10, 100, 1000]) {
 let scaling = [];
 for (let round = 0; round < 2; round++) scaling = sizes.map((z) => ({ rules: z.n, ...measure(z.decide, z.count, overhead) }));
 // The same 100 rules plus sequences, limits and flows: the cost of trajectory state.
-const trajGuard = await createGuard({ policy: loadPolicy(referencePolicy(RULES, { trajectory: true }).yaml).policy });
-const trajMix = actionMix(RULES, 512);
-let withTrajectory;
-for (let round = 0; round < 2; round++) withTrajectory = measure((i) => trajGuard.check(trajMix[i]), trajMix.length, overhead);
 console.log(`\nguard.check with sequences, limits and flows (100 rules + 5 sequences, 3 limits, 2 sinks):`);
-console.log(`  p50 ${fmt(withTrajectory.p50_us)} µs  p99 ${fmt(withTrajectory.p99_us)} µs  (${fmt(withTrajectory.p50_us / base.p50_us, 2)}× the per-action-only p50, ${fmt(withTrajectory.p99_us / base.p99_us, 2)}× its p99)`);
+console.log(`  p50 ${fmt(withTrajectory.p50_us)} µs  p99 ${fmt(withTrajectory.p99_us)} µs  (${fmt(withTrajectory.p50_us / base.p50_us, 2)}× the per-action-only p50, ${fmt(withTrajectory.p99_us / base.p99_us, 2)}× its p99; round p50s ${withTrajectory.rounds_p50_us.map((x) => x.toFixed(2)).join(", ")} µs)`);
 
 // The audit chain on the decision path (DESIGN §8: p50 ≤ 6 µs with the append). Decisions come in
 // blocks of 64 with a yield between, as an agent's do between tool calls: a record's content is fixed

@@ -363,7 +363,7 @@ export async function createGuard(options: GuardOptions): Promise<Guard> {
       const repeatKey = hasRepeat ? repeatHash(parts) : 0;
       const key = st.grants > 0 && input !== undefined ? grantKey(input) : undefined;
       raw = eng.decide(parts, { now, session: st.slot, agent: agentSlot, valueLabels, lift, explicit, repeatKey, grantKeyLo: key?.lo ?? 0, grantKeyHi: key?.hi ?? 0 }, st.plan !== undefined ? installed[st.plan] : undefined);
-      if (expectsResults) expectResult(st, a.tool, eng.outputRules(), eng.outputLabels());
+      if (expectsResults) expectResult(policy, st, a.tool, eng.outputRules(), eng.outputLabels());
     } catch (e) {
       if (e instanceof InputTooLarge) return refusal("input_too_large", e.message);
       if (e instanceof WebAssembly.RuntimeError) return trapped(st, e);

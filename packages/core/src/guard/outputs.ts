@@ -48,19 +48,36 @@ export interface RecordedResult {
  * never fewer than its own. (One value per session, "the last decision's", would give a result the
  * labels of whichever call was decided last: parallel tool calls would lose taint.)
  *
+ * Calls whose output carries nothing (no output rule, no label) need no entry when the policy has no
+ * output rules — their results are only counted — which keeps the decision path to a counter for most
+ * actions.
+ *
  * @example
- * const p = new PendingOutputs(); p.expect("read_file", 0b01, 0n); p.expect("read_file", 0b10, 1n);
+ * const p = new PendingOutputs(); p.expect("read_file", 0b01, 0n, true); p.expect("read_file", 0b10, 1n, true);
  * p.take("read_file"); // { mask: 0b11, labels: 1n }, and once more before the entry is gone
  */
 export class PendingOutputs {
   private readonly byTool = new Map<string, { mask: number; labels: bigint; count: number }>();
+  /** Calls decided to run whose results have not come back, with an entry or not. */
+  private outstanding = 0;
+  /** The union of the labels of every entry (kept as entries come; recomputed as they go). */
+  labels = 0n;
 
-  /** Remembers that an action of `tool` ran, that the rules in `mask` apply to its output and that its output carries `labels`. */
-  expect(tool: string, mask: number, labels: bigint): void {
+  /**
+   * Remembers that an action of `tool` ran, that the rules in `mask` apply to its output and that its
+   * output carries `labels`; `keepEmpty` keeps an entry even when both are empty (the policy has output
+   * rules, and a result must not get rules that were not its own).
+   */
+  expect(tool: string, mask: number, labels: bigint, keepEmpty: boolean): void {
+    this.outstanding++;
+    const labelled = labels !== 0n;
+    if (!keepEmpty && mask === 0 && !labelled) return;
+    // BigInt arithmetic allocates: skipped for the many outputs that carry no label.
+    if (labelled) this.labels |= labels;
     const e = this.byTool.get(tool);
     if (e) {
       e.mask = (e.mask | mask) >>> 0;
-      e.labels |= labels;
+      if (labelled) e.labels |= labels;
       e.count++;
       return;
     }
@@ -71,35 +88,29 @@ export class PendingOutputs {
   }
 
   /**
-   * The rules and labels for a result of `tool`. When no action of that tool is pending (the result names
-   * no tool, or another one) and exactly one call of the session is pending, the result is that call's:
-   * sequential agents often hand results back without the tool's name. Otherwise undefined, and the
-   * oldest pending call is given up (its own result, when it comes, is treated the same way), so that
-   * entries nobody claims do not taint every later result.
+   * The rules and labels for a result of `tool`, or undefined when no action of that tool is pending: the
+   * caller then applies every output rule and every pending label, and no entry is given up, so a call
+   * still pending keeps its own. A result naming no tool is the session's one outstanding call's when
+   * only one is outstanding (a sequential agent that hands results back without the tool's name).
    */
   take(tool: string): { mask: number; labels: bigint } | undefined {
+    const alone = this.outstanding === 1;
+    if (this.outstanding > 0) this.outstanding--;
     let key = tool;
     let e = this.byTool.get(key);
-    if (!e) {
-      if (this.byTool.size === 0) return undefined;
-      const [oldest, first] = this.byTool.entries().next().value!;
-      if (this.byTool.size === 1 && first.count === 1) {
-        key = oldest;
-        e = first;
-      } else {
-        if (--first.count <= 0) this.byTool.delete(oldest);
-        return undefined;
-      }
+    if (!e && tool === "" && alone && this.byTool.size === 1) {
+      const [only, entry] = this.byTool.entries().next().value!;
+      key = only;
+      e = entry;
     }
-    if (--e.count <= 0) this.byTool.delete(key);
+    if (!e) return undefined;
+    if (--e.count <= 0) {
+      this.byTool.delete(key);
+      let all = 0n;
+      for (const x of this.byTool.values()) all |= x.labels;
+      this.labels = all;
+    }
     return e;
-  }
-
-  /** The labels of every pending result, for a result whose tool has none pending. */
-  labels(): bigint {
-    let all = 0n;
-    for (const e of this.byTool.values()) all |= e.labels;
-    return all;
   }
 }
 
@@ -112,35 +123,35 @@ export const MAX_PENDING_TOOLS = 64;
 
 /**
  * Notes, at decision time, the output rules and output labels the engine found for an action of `tool`
- * that runs (`mask` undefined: the action does not run, and no result is expected). `st.pendingLabels`
- * becomes the union of the labels of every pending result.
+ * that runs (`mask` undefined: the action does not run, and no result is expected).
  *
  * @example
- * expectResult(st, action.tool, engine.outputRules(), engine.outputLabels());
+ * expectResult(policy, st, action.tool, engine.outputRules(), engine.outputLabels());
  */
-export function expectResult(st: SessionState, tool: unknown, mask: number | undefined, labels: bigint): void {
+export function expectResult(policy: CompiledPolicy, st: SessionState, tool: unknown, mask: number | undefined, labels: bigint): void {
   if (mask === undefined) return;
   const pending = (st.outputs ??= new PendingOutputs());
-  pending.expect(typeof tool === "string" ? tool : "", mask, labels);
-  st.pendingLabels = pending.labels();
+  // Empty entries are kept too: a call of a tool whose other call is labelled must count in that tool's
+  // entry, or the labelled call's result, coming second, would find the entry gone.
+  pending.expect(typeof tool === "string" ? tool : "", mask, labels, true);
+  if (labels !== 0n) st.pendingLabels = pending.labels;
 }
 
 /**
  * The output rules and labels for a result: those of the pending actions of its tool in its session (or
- * of the session's only pending call, see {@link PendingOutputs.take}); otherwise every output rule of
- * the policy (over-redacting rather than guessing) and the labels of every pending result of the session
- * (over-labelling: more taint can only deny more).
+ * of the session's one outstanding call, see {@link PendingOutputs.take}); otherwise every output rule
+ * of the policy (over-redacting rather than guessing) and the labels of every pending result of the
+ * session (over-labelling: more taint can only deny more).
  *
  * @example
  * const { mask, labels } = takeResult(policy, st, result.tool);
  */
 export function takeResult(policy: CompiledPolicy, st: SessionState | undefined, tool: unknown): { mask: number; labels: bigint } {
-  // The union is taken before `take`, which may give up the oldest pending call.
   const all = st?.pendingLabels ?? 0n;
   const e = st?.outputs?.take(typeof tool === "string" ? tool : "");
   const mask = policy.outputs.length === 0 ? 0 : e ? e.mask : allOutputRules(policy);
   const labels = e ? e.labels : all;
-  if (st?.outputs) st.pendingLabels = st.outputs.labels();
+  if (st?.outputs) st.pendingLabels = st.outputs.labels;
   return { mask, labels };
 }
 

@@ -20,17 +20,17 @@ export interface SessionState {
   /** A fault interrupted this session's last decision: its next action is denied. */
   faulted: boolean;
   /** The session's sealed plan (index into the guard's plans), if one is installed. */
-  plan?: number;
+  plan: number | undefined;
   /** Why the last plan offered for this session was refused (`bad_signature`, `invalid_plan`). */
-  planError?: string;
+  planError: string | undefined;
   /** The time of its last action (for idle eviction). */
   lastSeen: number;
   /** Its slot last held an evicted session: the engine's record must be reset before use. */
   needsReset: boolean;
   /** Approval grants made for it (its actions are hashed for the engine's grant check while any may live). */
   grants: number;
-  /** Output rules of its actions that ran, waiting for their results (created on first use). */
-  outputs?: PendingOutputs;
+  /** Output rules and labels of its actions that ran, waiting for their results (created on first use). */
+  outputs: PendingOutputs | undefined;
 }
 
 /**
@@ -51,7 +51,13 @@ export class SlotTable {
     if (known) return { state: known, fresh: false, reused: false };
     const reused = this.free.length > 0;
     const slot = reused ? this.free.pop()! : this.highWater++;
-    const state: SessionState = { slot, fingerprints: new FingerprintStore(), pendingLabels: 0n, trustedText: "", faulted: false, lastSeen: 0, needsReset: reused, grants: 0 };
+    // Every field present from the start, never deleted: one object shape for every session keeps V8's
+    // property accesses on the decision path monomorphic (a field added later, or a `delete`, gives the
+    // sessions several shapes and made every decision of a trajectory policy about 2 µs slower).
+    const state: SessionState = {
+      slot, fingerprints: new FingerprintStore(), pendingLabels: 0n, trustedText: "", faulted: false, plan: undefined,
+      planError: undefined, lastSeen: 0, needsReset: reused, grants: 0, outputs: undefined,
+    };
     this.sessions.set(id, state);
     return { state, fresh: true, reused };
   }
@@ -124,7 +130,7 @@ export function clearSession(state: SessionState): void {
   state.trustedText = "";
   state.faulted = false;
   state.grants = 0;
-  delete state.outputs;
-  delete state.plan;
-  delete state.planError;
+  state.outputs = undefined;
+  state.plan = undefined;
+  state.planError = undefined;
 }
