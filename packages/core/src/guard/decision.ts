@@ -21,6 +21,8 @@ export interface Decision {
    * `bad_signature`, `evicted`, `invalid_action`, `input_too_large`, `engine_fault`, `audit_error`, and
    * the approval codes of `guard.decide`: `approval_granted`, `approval_denied`, `approval_timeout`,
    * `approval_error`, `approval_expired`, `approval_revoked`, `approval_unavailable`, `approval_invalid`.
+   * Adapters refuse some calls before asking the guard: `no_session`, `adapter_error`,
+   * `approval_args_unsupported`.
    */
   code: string;
   reason?: string;
