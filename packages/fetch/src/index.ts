@@ -1,3 +1,5 @@
-// @trailguard/fetch is not implemented yet (issue #6). It deliberately exports nothing, so that no one can
-// wire in a guard that does not guard. See README.md for what it will do.
-export {};
+export { createGuardedFetch, type GuardedFetchOptions } from "./guarded-fetch.js";
+export { installFetchGuard } from "./install.js";
+export { guardDispatcher, guardInterceptor, type GuardDispatcherOptions, type GuardInterceptorOptions } from "./dispatcher.js";
+export { decideRequest, httpAction, type RequestIdentity, type HttpRequestFacts } from "./decide.js";
+export { FetchDeniedError } from "./errors.js";

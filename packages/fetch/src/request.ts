@@ -1,0 +1,97 @@
+// Turns whatever was handed to fetch (a string, a URL, a Request, with or without init) into one
+// absolute Request and the exact body bytes the guard decides on. The body is read once, bounded, and
+// the same bytes are what is sent: a stream cannot say one thing to the guard and another to the server.
+
+/** A request ready to be decided and sent. */
+export interface PreparedRequest {
+  method: string;
+  url: string;
+  headers: Headers;
+  /** The body bytes, read in full (bounded); undefined for a request without a body. */
+  body: Uint8Array | undefined;
+  /** The init fields passed on to the inner fetch untouched (signal, credentials, cache, …). */
+  init: RequestInit;
+  /** The caller's redirect mode: `follow` (the default), `manual` or `error`. */
+  redirect: RequestRedirect;
+}
+
+/** Why a request could not be prepared: becomes a deny with this code. */
+export class UnpreparableRequest extends Error {
+  constructor(readonly code: string, message: string) {
+    super(message);
+  }
+}
+
+/**
+ * The absolute URL of a fetch input: relative URLs resolve against `globalThis.location` when there is one
+ * (a browser, a worker), and are refused otherwise, as Node's own fetch refuses them.
+ *
+ * @example
+ * absoluteUrl("/api"); // throws UnpreparableRequest in Node; "https://app.example/api" in a page there
+ */
+export function absoluteUrl(input: string | URL): string {
+  const text = String(input);
+  const base = (globalThis as { location?: { href?: unknown } }).location?.href;
+  try {
+    return new URL(text, typeof base === "string" ? base : undefined).href;
+  } catch {
+    const why = typeof base === "string" ? "is not a valid url" : "is not an absolute url, and there is no `location` to resolve it against";
+    throw new UnpreparableRequest("invalid_url", `the request url \`${text}\` ${why}`);
+  }
+}
+
+/**
+ * Prepares one fetch call. A `Request` input is read through a clone, so the caller's object stays
+ * unused (`bodyUsed === false`) and can be read again. Bodies longer than `maxBodyBytes` are refused
+ * (`body_too_large`) after reading at most that many bytes plus one chunk.
+ *
+ * @example
+ * const p = await prepareRequest(new Request("https://api.example/", { method: "POST", body: "x" }), undefined, 1 << 20);
+ * // p.method === "POST", new TextDecoder().decode(p.body) === "x"
+ */
+export async function prepareRequest(input: RequestInfo | URL, init: RequestInit | undefined, maxBodyBytes: number): Promise<PreparedRequest> {
+  let request: Request;
+  if (input instanceof Request) {
+    // The clone is read; the caller's Request is never touched. `init` overrides it, as in fetch.
+    request = init ? new Request(input.clone(), init) : input.clone();
+  } else if (typeof input === "string" || input instanceof URL) {
+    request = new Request(absoluteUrl(input), init);
+  } else {
+    // Objects with a `toString` (fetch accepts any stringifiable input).
+    request = new Request(absoluteUrl(String(input)), init);
+  }
+  const body = request.body ? await readBounded(request.body, maxBodyBytes) : undefined;
+  const { method: _m, headers: _h, body: _b, redirect: _r, ...rest } = init ?? {};
+  const passed: RequestInit = { ...rest };
+  if (init?.signal === undefined && input instanceof Request) passed.signal = input.signal;
+  return { method: request.method, url: request.url, headers: new Headers(request.headers), body, init: passed, redirect: request.redirect };
+}
+
+/**
+ * Reads a stream to its end, refusing it once it exceeds `max` bytes (the rest is cancelled, not read).
+ *
+ * @example
+ * await readBounded(new Response("abc").body!, 2); // throws UnpreparableRequest (body_too_large)
+ */
+export async function readBounded(stream: ReadableStream<Uint8Array>, max: number): Promise<Uint8Array> {
+  const reader = stream.getReader();
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    size += value.byteLength;
+    if (size > max) {
+      await reader.cancel().catch(() => undefined);
+      throw new UnpreparableRequest("body_too_large", `the request body is longer than ${max} bytes, the most the guard reads`);
+    }
+    chunks.push(value);
+  }
+  const out = new Uint8Array(size);
+  let at = 0;
+  for (const c of chunks) {
+    out.set(c, at);
+    at += c.byteLength;
+  }
+  return out;
+}
