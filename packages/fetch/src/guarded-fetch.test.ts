@@ -107,6 +107,15 @@ describe("createGuardedFetch", () => {
     expect(server.log).toEqual([]);
   });
 
+  it("a Request whose body is over maxBodyBytes is denied, and the caller can still read it", async () => {
+    const f = createGuardedFetch(await guardWith(), { session: "s1", maxBodyBytes: 4 });
+    const req = new Request(`${server.origin}/echo`, { method: "POST", body: "123456789" });
+    const e = await rejection(f(req));
+    expect((e as FetchDeniedError).decision.code).toBe("body_too_large");
+    expect(await req.text()).toBe("123456789");
+    expect(server.log).toEqual([]);
+  });
+
   it("onDeny: response gives a synthetic 403 and sends nothing", async () => {
     const f = createGuardedFetch(await guardWith(), { session: "s1", onDeny: "response" });
     const r = await f(`${server.origin}/secret`);

@@ -19,7 +19,7 @@ export interface LocalServer {
 }
 
 /**
- * Routes: `/redirect?to=URL&status=N` answers a redirect; `/echo` answers the request body; `/pii`
+ * Routes: `/redirect?to=URL&status=N` answers a redirect; `/loop` redirects to itself; `/echo` answers the request body; `/pii`
  * answers a line with an e-mail address and a key (for output rules); anything else answers `ok METHOD PATH`.
  */
 export async function startLocalServer(): Promise<LocalServer> {
@@ -33,6 +33,10 @@ export async function startLocalServer(): Promise<LocalServer> {
       const url = new URL(req.url!, "http://127.0.0.1");
       if (url.pathname === "/redirect") {
         res.writeHead(Number(url.searchParams.get("status") ?? 302), { location: url.searchParams.get("to")! });
+        res.end();
+      } else if (url.pathname === "/loop") {
+        // Redirects to itself, for ever.
+        res.writeHead(302, { location: "/loop" });
         res.end();
       } else if (url.pathname === "/echo") {
         res.writeHead(200, { "content-type": "text/plain" });

@@ -82,7 +82,8 @@ export async function readBounded(stream: ReadableStream<Uint8Array>, max: numbe
     if (done) break;
     size += value.byteLength;
     if (size > max) {
-      await reader.cancel().catch(() => undefined);
+      // Not awaited: cancelling one branch of a tee'd body settles only once the other is cancelled too.
+      reader.cancel().catch(() => undefined);
       throw new UnpreparableRequest("body_too_large", `the request body is longer than ${max} bytes, the most the guard reads`);
     }
     chunks.push(value);

@@ -26,7 +26,7 @@ export async function recordResponse(guard: Guard, response: Response, decision:
     const text = new TextDecoder().decode(bytes);
     const { output } = guard.recordResult({ session, output: text });
     if (output === text) return response;
-    await response.body?.cancel().catch(() => undefined);
+    response.body?.cancel().catch(() => undefined);
     const headers = new Headers(response.headers);
     for (const h of ["content-length", "content-encoding", "content-md5", "etag"]) headers.delete(h);
     const replaced = new Response(typeof output === "string" ? output : JSON.stringify(output), { status: response.status, statusText: response.statusText, headers });
@@ -34,7 +34,7 @@ export async function recordResponse(guard: Guard, response: Response, decision:
     Object.defineProperty(replaced, "url", { value: response.url });
     return replaced;
   } catch (e) {
-    await response.body?.cancel().catch(() => undefined);
+    response.body?.cancel().catch(() => undefined);
     if (e instanceof UnpreparableRequest) {
       throw new FetchDeniedError(refusal("response_too_large", `the response body is longer than ${maxBytes} bytes, the most recorded (\`recordResponses.maxBytes\`)`), response.url, { cause: decision });
     }
