@@ -85,6 +85,7 @@ function denied(decision: Decision, url: string | undefined, options: Pick<Guard
   return new Response(error.message, {
     status: 403,
     statusText: "Forbidden",
-    headers: { "content-type": "text/plain; charset=utf-8", "x-trailguard-code": decision.code, ...(decision.rule !== undefined ? { "x-trailguard-rule": decision.rule } : {}) },
+    // Header values must be ByteStrings: percent-encode, so a rule id outside Latin-1 cannot turn a 403 into a throw.
+    headers: { "content-type": "text/plain; charset=utf-8", "x-trailguard-code": encodeURIComponent(decision.code), ...(decision.rule !== undefined ? { "x-trailguard-rule": encodeURIComponent(decision.rule) } : {}) },
   });
 }

@@ -62,6 +62,19 @@ describe("redirects, hop by hop", () => {
     expect(server.log[1]!.headers["content-type"]).toBeUndefined();
   });
 
+  it("Authorization is kept on a same-origin hop and dropped when the origin changes", async () => {
+    const other = await startLocalServer();
+    try {
+      const f = createGuardedFetch(await createGuard({ policy: POLICY }), { session: "s1" });
+      await (await f(redirect(`${server.origin}/same`), { headers: { authorization: "Bearer t" } })).text();
+      await (await f(redirect(`${other.origin}/other`), { headers: { authorization: "Bearer t" } })).text();
+      expect(server.log.map((l) => [l.path.split("?")[0], l.headers.authorization])).toEqual([["/redirect", "Bearer t"], ["/same", "Bearer t"], ["/redirect", "Bearer t"]]);
+      expect(other.log.map((l) => [l.path, l.headers.authorization])).toEqual([["/other", undefined]]);
+    } finally {
+      await other.close();
+    }
+  });
+
   it("redirect: manual returns the redirect itself; redirect: error rejects; neither follows", async () => {
     const f = createGuardedFetch(await createGuard({ policy: POLICY }), { session: "s1" });
     const r = await f(redirect(`${server.origin}/next`), { redirect: "manual" });
