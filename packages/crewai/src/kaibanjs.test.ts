@@ -18,7 +18,7 @@ function team(analystSteps: object[], researcherSteps: object[], secondTask = "R
   return { team: t, readCustomers, browse };
 }
 
-async function guarded(policy: string, build: ReturnType<typeof team>, extra: Partial<GuardKaibanOptions> = {}) {
+async function guarded(policy: string, build: { team: InstanceType<typeof Team> }, extra: Partial<GuardKaibanOptions> = {}) {
   const guard = await createGuard({ policy });
   const seen: { decision: Decision; action: Action }[] = [];
   guardKaibanTeam(guard, build.team, { session: "run-1", onDecision: (decision, action) => seen.push({ decision, action }), ...extra });
@@ -45,7 +45,7 @@ describe("guardKaibanTeam: tools", () => {
     const browse = countingTool("read_customers", () => CUSTOMERS);
     const researcher = new Agent({ name: "Rex", role: "researcher", goal: "g", background: "", tools: [browse.tool as never], llmInstance: scripted(call("read_customers", {}), finish("could not")) as never });
     const t = new Team({ name: "crew", agents: [researcher], tasks: [new Task({ description: "Look.", expectedOutput: "x", agent: researcher })], logLevel: "error" });
-    const seen = await guarded(CREW_POLICY, { team: t } as never);
+    const seen = await guarded(CREW_POLICY, { team: t });
     const out = await t.start();
     expect(out.status).toBe("FINISHED");
     expect(browse.calls).toEqual([]);
@@ -56,7 +56,7 @@ describe("guardKaibanTeam: tools", () => {
     const browse = countingTool("read_customers", () => CUSTOMERS);
     const researcher = new Agent({ name: "Rex", role: "researcher", goal: "g", background: "", tools: [browse.tool as never], llmInstance: scripted(call("read_customers", {}), finish("should not get here")) as never });
     const t = new Team({ name: "crew", agents: [researcher], tasks: [new Task({ description: "Look.", expectedOutput: "x", agent: researcher })], logLevel: "error" });
-    await guarded(CREW_POLICY, { team: t } as never, { mode: "hard" });
+    await guarded(CREW_POLICY, { team: t }, { mode: "hard" });
     const out = await t.start();
     expect(out.status).toBe("BLOCKED");
     expect(browse.calls).toEqual([]);
@@ -97,5 +97,50 @@ describe("guardKaibanTeam: labels across task hand-offs", () => {
       ["tool", "researcher-browses"],
     ]);
     expect(b.browse.calls).toEqual([{ url: "https://search.example/?q=acme" }]);
+  });
+});
+
+describe("guardKaibanTeam: kill and failing closed", () => {
+  /** One analyst with one tool whose model calls it once, then finishes. */
+  function solo(toolName: string, args: Record<string, unknown>) {
+    const t = countingTool(toolName, () => "ran");
+    const analyst = new Agent({ name: "Ada", role: "analyst", goal: "g", background: "", tools: [t.tool as never], llmInstance: scripted(call(toolName, args), finish("done")) as never });
+    const team = new Team({ name: "crew", agents: [analyst], tasks: [new Task({ description: "Work.", expectedOutput: "x", agent: analyst })], logLevel: "error" });
+    return { team, calls: t.calls };
+  }
+
+  it("kill blocks the task even in soft mode, and the tool never runs", async () => {
+    const s = solo("wipe", { all: true });
+    const seen = await guarded(CREW_POLICY, s);
+    expect((await s.team.start()).status).toBe("BLOCKED");
+    expect(s.calls).toEqual([]);
+    expect(seen.map((x) => x.decision.effect)).toEqual(["kill"]);
+  });
+
+  it("a guard that throws refuses the call (adapter_error), and the tool never runs", async () => {
+    const s = solo("read_customers", {});
+    const guard = await createGuard({ policy: CREW_POLICY });
+    guard.decide = () => Promise.reject(new Error("engine gone"));
+    const codes: string[] = [];
+    guardKaibanTeam(guard, s.team, { session: "run-1", onDecision: (d) => codes.push(d.code) });
+    expect((await s.team.start()).status).toBe("FINISHED");
+    expect(s.calls).toEqual([]);
+    expect(codes).toEqual(["adapter_error"]);
+  });
+
+  it("guarding a team twice decides each call once", async () => {
+    const s = solo("read_customers", {});
+    const guard = await createGuard({ policy: CREW_POLICY });
+    const seen: Decision[] = [];
+    guardKaibanTeam(guard, s.team, { session: "run-1", onDecision: (d) => seen.push(d) });
+    guardKaibanTeam(guard, s.team, { session: "run-1", onDecision: (d) => seen.push(d) });
+    await s.team.start();
+    expect(s.calls).toEqual([{}]);
+    expect(seen).toHaveLength(1);
+  });
+
+  it("refuses to guard without a session", async () => {
+    const guard = await createGuard({ policy: CREW_POLICY });
+    expect(() => guardKaibanTeam(guard, solo("x", {}).team, { session: "" })).toThrow(/session/);
   });
 });
