@@ -17,9 +17,20 @@ const testing = (await import(pathToFileURL(join(core, "utils/testing.js")).href
 const tools = (await import(pathToFileURL(join(core, "tools.js")).href)) as { tool: (f: (a: Record<string, unknown>) => Promise<string>, o: { name: string; description: string; schema: unknown }) => unknown };
 const zod = (await import(pathToFileURL(fromKaiban.resolve("zod")).href)) as { z: { record: (k: unknown, v: unknown) => unknown; string: () => unknown; unknown: () => unknown } };
 
-/** A chat model that answers with the scripted KaibanJS ReAct steps, in order. */
+/** Every prompt text each scripted model was shown, by model. */
+export const prompts = new WeakMap<object, string[]>();
+
+/** A chat model that answers with the scripted KaibanJS ReAct steps, in order, and keeps what it was shown. */
 export function scripted(...steps: object[]): unknown {
-  return new testing.FakeListChatModel({ responses: steps.map((s) => JSON.stringify(s)) });
+  const model = new testing.FakeListChatModel({ responses: steps.map((s) => JSON.stringify(s)) }) as unknown as { _generate: (m: { content: unknown }[], ...rest: unknown[]) => Promise<unknown> };
+  const seen: string[] = [];
+  prompts.set(model, seen);
+  const generate = model._generate.bind(model);
+  model._generate = (messages, ...rest) => {
+    seen.push(...messages.map((m) => (typeof m.content === "string" ? m.content : JSON.stringify(m.content))));
+    return generate(messages, ...rest);
+  };
+  return model;
 }
 
 /** A step that calls `action` with `actionInput`. */

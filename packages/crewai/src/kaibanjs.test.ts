@@ -2,14 +2,19 @@ import { describe, it, expect } from "vitest";
 import { createGuard, type Action, type Decision } from "@trailguard/core";
 import { guardKaibanTeam, type GuardKaibanOptions } from "./index.js";
 import { CREW_POLICY, CUSTOMERS, OPEN_HANDOFF_POLICY } from "./crew.test-support.js";
-import { Agent, Task, Team, call, countingTool, finish, scripted } from "./kaibanjs.test-support.js";
+import { Agent, Task, Team, call, countingTool, finish, prompts, scripted } from "./kaibanjs.test-support.js";
+
+/** The scripted models of the latest team built, by role. */
+const models: { analyst?: object; researcher?: object } = {};
 
 /** An analyst (reads customers) and a researcher (browses); the analyst's task result feeds the researcher's. */
 function team(analystSteps: object[], researcherSteps: object[], secondTask = "Research press coverage of the accounts found.") {
   const readCustomers = countingTool("read_customers", () => CUSTOMERS);
   const browse = countingTool("browse", () => "page text");
-  const analyst = new Agent({ name: "Ada", role: "analyst", goal: "know the customers", background: "", tools: [readCustomers.tool as never], llmInstance: scripted(...analystSteps) as never });
-  const researcher = new Agent({ name: "Rex", role: "researcher", goal: "find press", background: "", tools: [browse.tool as never], llmInstance: scripted(...researcherSteps) as never });
+  models.analyst = scripted(...analystSteps) as object;
+  models.researcher = scripted(...researcherSteps) as object;
+  const analyst = new Agent({ name: "Ada", role: "analyst", goal: "know the customers", background: "", tools: [readCustomers.tool as never], llmInstance: models.analyst as never });
+  const researcher = new Agent({ name: "Rex", role: "researcher", goal: "find press", background: "", tools: [browse.tool as never], llmInstance: models.researcher as never });
   const tasks = [
     new Task({ description: "List our gold customers.", expectedOutput: "accounts", agent: analyst }),
     new Task({ description: secondTask, expectedOutput: "links", agent: researcher }),
@@ -83,6 +88,11 @@ describe("guardKaibanTeam: labels across task hand-offs", () => {
     expect(seen.find((s) => s.action.kind === "delegate")?.decision.rule).toBe("no-pii-to-researcher");
     expect(String(seen.find((s) => s.action.kind === "delegate")?.action.args?.["task"])).toContain("cust8812734");
     expect(b.browse.calls).toEqual([{ url: "https://news.example/acme" }]);
+    // The researcher's model never saw the customer data, and did see the refusal.
+    const shown = prompts.get(models.researcher!)!.join("\n");
+    expect(shown).toContain("no-pii-to-researcher");
+    expect(shown).not.toContain("cust8812734");
+    expect(prompts.get(models.analyst!)!.join("\n")).toContain("cust8812734");
   });
 
   it("when the hand-off is allowed, the researcher's web request with the handed data is denied by a value-scope sink and never runs", async () => {
