@@ -1,3 +1,4 @@
-// @trailguard/crewai is not implemented yet (issue #6). It deliberately exports nothing, so that no one can
-// wire in a guard that does not guard. See README.md for what it will do.
-export {};
+export { guardCrew, type GuardCrewOptions, type GuardedCrew, type CrewAgent, type CrewToolBody, type HandOff } from "./crew.js";
+export { DELEGATE_WORK, ASK_QUESTION } from "./action.js";
+export type { DecideOptions } from "./decide.js";
+export { guardKaibanTeam, type GuardKaibanOptions, type KaibanTeam } from "./kaibanjs.js";
