@@ -53,7 +53,7 @@ describe("keepInClear", () => {
 
 describe("auditAction", () => {
   it("keeps the action's fields, hashes the arguments and keeps the cleared ones", () => {
-    const action = { kind: "tool", session: "s1", agent: "a", tool: "refund", argv: ["x"], args: { amount: 5, card: "4111" }, labels: ["pii"] };
+    const action = { kind: "tool", session: "s1", agent: "a", tool: "refund", line: "x", args: { amount: 5, card: "4111" }, labels: ["pii"] };
     expect(auditAction(action, ["amount"])).toEqual({
       kind: "tool", tool: "refund", labels: ["pii"], args_hash: canonicalHash({ card: "4111", amount: 5 }), args: { amount: 5 },
     });

@@ -2,6 +2,7 @@
 // argument fields the policy keeps in clear (`audit.clear`, DESIGN §6). Arguments are hashed, not
 // stored, by default: they are where personal data and secrets live.
 
+import { AuditError } from "../errors.js";
 import { canonicalJson } from "./canonical.js";
 import { sha256Hex, type HashHex } from "./hash.js";
 import { AUDIT_ACTION_FIELDS, type AuditAction } from "./record.js";
@@ -120,6 +121,12 @@ export function snapshotAction(action: AuditableAction, clear: readonly ClearPat
     const v = action[f];
     if (v !== undefined) (out as unknown as Record<string, unknown>)[f] = copy(v, 0);
   }
+  // The record's check (shape.ts) wants numbers here; the engine reads anything else as an erring usage,
+  // so such an action can be decided, but its record could not be written afterwards.
+  const usage = out.usage as Record<string, unknown> | undefined;
+  if (usage !== undefined && (!finiteOrAbsent(usage.tokens) || !finiteOrAbsent(usage.cost))) {
+    throw new AuditError("invalid_audit", "the action cannot be recorded: `usage.tokens` and `usage.cost` must be numbers");
+  }
   let argsJson: string | undefined;
   if (action.args !== undefined) {
     argsJson = canonicalJson(action.args);
@@ -138,6 +145,10 @@ export function snapshotAction(action: AuditableAction, clear: readonly ClearPat
 export function sealAction(snap: ActionSnapshot, hash: HashHex = sha256Hex): AuditAction {
   if (snap.argsJson !== undefined) snap.action.args_hash = hash(snap.argsJson);
   return snap.action;
+}
+
+function finiteOrAbsent(v: unknown): boolean {
+  return v === undefined || (typeof v === "number" && Number.isFinite(v));
 }
 
 function isObject(v: unknown): v is Record<string, unknown> {

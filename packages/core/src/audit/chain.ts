@@ -14,6 +14,7 @@ import { ZERO_HASH, type AuditEntry, type AuditRecord } from "./record.js";
 import { entryProblem } from "./shape.js";
 import { SinkLane } from "./sink-lane.js";
 import type { AuditSink } from "./sinks.js";
+import { messageOf } from "../approvals/text.js";
 
 // The most records `enqueue` leaves unlinked: about a megabyte of records, more than one job of an agent
 // normally decides; past it a synchronous burst pays as it goes rather than growing without bound.
@@ -275,7 +276,7 @@ export class AuditChain {
       } catch (e) {
         // Only a `hash` option that throws gets here. Thrown from a microtask, it would end the process;
         // kept, it is the chain's failure (the guard denies on it), and the record stays pending.
-        this.#fault = e instanceof AuditError ? e : new AuditError("invalid_audit", `an audit record could not be hashed: ${e instanceof Error ? e.message : String(e)}`, { cause: e });
+        this.#fault = e instanceof AuditError ? e : new AuditError("invalid_audit", `an audit record could not be hashed: ${messageOf(e)}`, { cause: e });
         try {
           this.#onError?.(this.#fault);
         } catch {

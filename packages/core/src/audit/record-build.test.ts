@@ -47,7 +47,7 @@ describe("buildRecord", () => {
   });
 
   it("keeps only the format's fields", () => {
-    const e = { ...decision(1), extra: "x", action: { kind: "tool", tool: "t", argv: ["a"] } };
+    const e = { ...decision(1), extra: "x", action: { kind: "tool", tool: "t", line: "a" } };
     const { record } = buildRecord(e as never, 0, TS);
     expect(Object.keys(record)).not.toContain("extra");
     expect(record.action).toEqual({ kind: "tool", tool: "t" });

@@ -92,6 +92,7 @@ function buildAction(a: AuditAction, maxDepth: number): Record<string, unknown> 
   const out: Record<string, unknown> = {};
   if (a.args !== undefined) out.args = copy(a.args, 2, maxDepth);
   if (a.args_hash !== undefined) out.args_hash = a.args_hash;
+  if (a.argv !== undefined) out.argv = strings(a.argv);
   if (a.command !== undefined) out.command = a.command;
   if (a.file !== undefined) out.file = a.file;
   if (a.host !== undefined) out.host = a.host;
@@ -104,10 +105,12 @@ function buildAction(a: AuditAction, maxDepth: number): Record<string, unknown> 
   if (a.program !== undefined) out.program = a.program;
   if (a.query !== undefined) out.query = a.query;
   if (a.statement !== undefined) out.statement = a.statement;
+  if (a.tables !== undefined) out.tables = strings(a.tables);
   if (a.target !== undefined) out.target = a.target;
   if (a.tool !== undefined) out.tool = a.tool;
   if (a.url !== undefined) out.url = a.url;
   if (a.usage !== undefined) out.usage = copy(a.usage, 2, maxDepth);
+  if (a.verb !== undefined) out.verb = a.verb;
   return out;
 }
 

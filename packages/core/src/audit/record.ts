@@ -46,15 +46,17 @@ export type AuditRecordType = (typeof AUDIT_RECORD_TYPES)[number];
 export const AUDIT_EFFECTS = ["allow", "flag", "ask", "deny", "kill"] as const;
 
 /**
- * The action fields a record keeps besides `kind`, in the order DESIGN §3 lists them. Any other field of
- * an action (`argv`, `verb`, `tables`, …) is derived from one of these and left out.
+ * The action fields a record keeps besides `kind`, in the order DESIGN §3 lists them (`agent` and
+ * `session` are the record's own). `argv`, `verb` and `tables` are there when the caller gave them
+ * instead of a `command` or `statement` (the guard derives them from those and drops the caller's):
+ * an approval bound to `rm notes.txt` must not cover `rm -rf /`.
  *
  * @example
  * AUDIT_ACTION_FIELDS.includes("url") // true
  */
 export const AUDIT_ACTION_FIELDS = [
-  "tool", "target", "method", "url", "host", "port", "path", "query", "command", "program", "file", "statement",
-  "origin", "labels", "usage",
+  "tool", "target", "method", "url", "host", "port", "path", "query", "command", "program", "argv", "file",
+  "statement", "verb", "tables", "origin", "labels", "usage",
 ] as const;
 
 /**

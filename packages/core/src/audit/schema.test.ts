@@ -55,7 +55,7 @@ describe("AUDIT_SCHEMA", () => {
       { ...good, effect: "maybe" },
       { ...good, shadow: false },
       { ...good, matched: [1] },
-      { ...good, action: { kind: "tool", argv: ["x"] } },
+      { ...good, action: { kind: "tool", line: "x" } },
       { ...good, action: { kind: "http", port: 70000 } },
       { ...good, action: { tool: "t" } },
       { ...good, action: { kind: "tool", usage: { tokens: "5" } } },
@@ -95,7 +95,7 @@ describe("AUDIT_SCHEMA", () => {
         const action = rec.action;
         const inAction = key === "action" && action !== null && typeof action === "object" && !Array.isArray(action) && r() < 0.5;
         const target = inAction ? (action as Record<string, unknown>) : rec;
-        const k = target === rec ? key : pick(r, ["kind", "tool", "port", "usage", "args", "args_hash", "labels", "argv"]);
+        const k = target === rec ? key : pick(r, ["kind", "tool", "port", "usage", "args", "args_hash", "labels", "line"]);
         if (r() < 0.3) delete target[k];
         else target[k] = structuredClone(pick(r, VALUES));
       }

@@ -105,8 +105,11 @@ export const AUDIT_SCHEMA = {
         query: { type: "string" },
         command: { type: "string" },
         program: { type: "string" },
+        argv: STRINGS,
         file: { type: "string" },
         statement: { type: "string" },
+        verb: { type: "string" },
+        tables: STRINGS,
         origin: { type: "string" },
         labels: STRINGS,
         usage: {

@@ -4,8 +4,8 @@
 
 import { AUDIT_ACTION_FIELDS, AUDIT_EFFECTS, AUDIT_RECORD_TYPES, AUDIT_VERSION } from "./record.js";
 
-// Lower-case hex SHA-256.
-const HEX64 = /^[0-9a-f]{64}$/;
+/** Lower-case hex SHA-256. */
+export const HEX64 = /^[0-9a-f]{64}$/;
 // An Ed25519 signature is 64 bytes: 86 base64 digits and two pad characters.
 const SIGNATURE = /^[A-Za-z0-9+/]{86}==$/;
 // Date.prototype.toISOString: four-digit years, or six with a sign outside 0000–9999.
@@ -111,6 +111,9 @@ function actionProblem(a: unknown, strict: boolean): string | undefined {
   if (notString !== undefined) return `\`action.${notString}\` must be a string`;
   if (a.port !== undefined && !(Number.isInteger(a.port) && (a.port as number) >= 0 && (a.port as number) <= MAX_PORT)) return "`action.port` must be an integer from 0 to 65535";
   if (a.labels !== undefined && !isStrings(a.labels)) return "`action.labels` must be a list of strings";
+  if (a.argv !== undefined && !isStrings(a.argv)) return "`action.argv` must be a list of strings";
+  if (a.tables !== undefined && !isStrings(a.tables)) return "`action.tables` must be a list of strings";
+  if (!optString(a.verb)) return "`action.verb` must be a string";
   if (a.usage !== undefined) {
     const u = a.usage;
     if (!isObject(u) || (strict && firstUnknown(u, USAGE_KEYS) !== undefined)) return "`action.usage` must be an object with `tokens` and `cost`";
@@ -156,7 +159,13 @@ function isStrings(v: unknown): boolean {
   return true;
 }
 
-function isTime(v: unknown): boolean {
+/**
+ * A decision time the log can hold: finite, and within the ±8.64e15 ms a Date can stand for (so that
+ * it has an ISO form).
+ *
+ * @example isTime(Date.now()) // true
+ */
+export function isTime(v: unknown): boolean {
   return typeof v === "number" && Number.isFinite(v) && Math.abs(v) <= MAX_TIME;
 }
 

@@ -51,14 +51,18 @@ export function fingerprints(text: string): number[] {
   return out;
 }
 
-/** Renders any output or argument value as text to fingerprint (strings as they are, the rest as JSON). */
+/**
+ * Renders any output or argument value as text to fingerprint (strings as they are, the rest as JSON,
+ * bigints as their digits). Throws for a value JSON cannot write at all (a cycle): its text is unknown,
+ * and "[object Object]" would carry none of its data.
+ */
 export function textOf(value: unknown): string {
   if (typeof value === "string") return value;
-  try {
-    return JSON.stringify(value) ?? "";
-  } catch {
-    return String(value);
-  }
+  return JSON.stringify(value, bigintAsText) ?? "";
+}
+
+function bigintAsText(_key: string, v: unknown): unknown {
+  return typeof v === "bigint" ? v.toString() : v;
 }
 
 /** One session's fingerprints, each with the labels of the output it came from. */
@@ -70,7 +74,15 @@ export class FingerprintStore {
   /** Remembers the fingerprints of a labelled output. */
   add(output: unknown, labels: bigint): void {
     if (labels === 0n) return;
-    const text = textOf(output);
+    let text: string;
+    try {
+      text = textOf(output);
+    } catch {
+      // An output whose text cannot be read cannot be told apart from others: its labels count for every
+      // later action of the session (the guard falls back to session taint).
+      this.saturated = true;
+      return;
+    }
     if (text.length > MAX_SCAN) this.saturated = true;
     for (const f of fingerprints(text)) {
       if (this.map.size >= MAX_FINGERPRINTS && !this.map.has(f)) {
@@ -81,7 +93,7 @@ export class FingerprintStore {
     }
   }
 
-  /** The labels carried by the data in `value`. */
+  /** The labels carried by the data in `value`. Throws when its text cannot be read (the guard then denies). */
   labelsOf(value: unknown): bigint {
     if (this.map.size === 0) return 0n;
     let labels = 0n;

@@ -7,6 +7,7 @@ import type { ApprovalDesk } from "../approvals/desk.js";
 import type { ApprovalOutcome } from "../approvals/types.js";
 import type { Action } from "./action.js";
 import { permits, refusal, type Decision } from "./decision.js";
+import { messageOf } from "../approvals/text.js";
 
 // An approver that answers every request with other arguments would loop; past this many rounds of
 // modification the action is refused.
@@ -69,7 +70,7 @@ export async function decideWithApproval(host: ApprovalHost, action: Action, now
     if (again.effect === "ask") return refusal("approval_error", "the approval did not apply to the action");
     return again;
   } catch (e) {
-    return refusal("approval_error", `the approval failed: ${e instanceof Error ? e.message : String(e)}`);
+    return refusal("approval_error", `the approval failed: ${messageOf(e)}`);
   }
 }
 

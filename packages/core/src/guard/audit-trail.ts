@@ -11,6 +11,7 @@ import type { AuditAction, AuditEntry, AuditRecord } from "../audit/record.js";
 import type { CompiledPolicy } from "../compile/compile.js";
 import type { PartFields } from "../engine/host.js";
 import { refusal, type Decision } from "./decision.js";
+import { messageOf } from "../approvals/text.js";
 
 /**
  * The audit options of a guard: the chain's (sinks, where to start, checkpoints, hash) and the adapter
@@ -25,6 +26,9 @@ export interface GuardAuditOptions extends AuditChainOptions {
   /** While a sink is failing (and decisions are denied for it), try it again every this many ms; default 1000. */
   retryMs?: number;
 }
+
+/** The grant key of a decision that needs no grant check (no grant may live). */
+export const NO_GRANT_KEY: { readonly lo: number; readonly hi: number } = { lo: 0, hi: 0 };
 
 /** 64 bits of an input hash, as the engine's grant key (two u32). */
 export function grantKey(input: string): { lo: number; hi: number } {
@@ -111,6 +115,16 @@ export class AuditTrail {
     this.chain = new AuditChain(chain);
   }
 
+  /**
+   * The refusal for every decision while the log cannot be written (`onAuditError: "deny"`), or undefined
+   * when decisions may go on. The guard asks before deciding, so that a refused action changes no state.
+   */
+  refusal(): Decision | undefined {
+    const failure = this.failure();
+    if (failure === undefined || this.onAuditError !== "deny") return undefined;
+    return refusal("audit_error", `the audit log cannot be written (${failure}); no action runs without its record`);
+  }
+
   /** Queues one decision's record; the decision to return. Never throws. */
   decision(d: DecidedAction, decision: Decision, now: number, latencyUs: number): Decision {
     const failure = this.failure();
@@ -123,8 +137,9 @@ export class AuditTrail {
         // An action that could not be read has no canonical session; its record says so with "".
         session: typeof base?.session === "string" ? base.session : "",
         agent: typeof base?.agent === "string" ? base.agent : undefined,
-        // Refused before the engine ran (an evicted session, a bad time): the action is recorded all the same.
-        snapshot: d.snapshot ?? (base !== undefined && d.audited === undefined ? snapshotAction(base as AuditableAction) : undefined),
+        // Refused before the engine ran (an evicted session, a bad time): the action is recorded all the same,
+        // or, when it cannot be written as JSON, the decision without it.
+        snapshot: d.snapshot ?? (base !== undefined && d.audited === undefined ? trySnapshot(base) : undefined),
         audited: d.audited,
         input: d.input,
         clear: base !== undefined && this.policy.auditClear.length > 0 ? keepInClear(base.args, this.policy.auditClear) : undefined,
@@ -141,10 +156,10 @@ export class AuditTrail {
       });
     } catch (e) {
       if (this.onAuditError === "allow") {
-        this.warn(`the audit record could not be written: ${message(e)}`);
+        this.warn(`the audit record could not be written: ${messageOf(e)}`);
         return decision;
       }
-      return refusal("audit_error", `the audit record could not be written (${message(e)}); no action runs without its record`);
+      return refusal("audit_error", `the audit record could not be written (${messageOf(e)}); no action runs without its record`);
     }
     if (this.queue.length > MAX_QUEUED) this.drain();
     else if (!this.scheduled) {
@@ -168,7 +183,7 @@ export class AuditTrail {
       } catch (e) {
         // Unreachable with the default hash and data already copied; a custom hash that throws gets here.
         // The decision was returned already, so every later one is refused instead.
-        this.failed(e instanceof AuditError ? e : new AuditError("invalid_audit", `an audit record could not be hashed: ${message(e)}`, { cause: e }));
+        this.failed(e instanceof AuditError ? e : new AuditError("invalid_audit", `an audit record could not be hashed: ${messageOf(e)}`, { cause: e }));
       }
     }
   }
@@ -211,7 +226,7 @@ export class AuditTrail {
       return true;
     } catch (e) {
       if (this.onAuditError === "allow") {
-        this.warn(`an audit record could not be written: ${message(e)}`);
+        this.warn(`an audit record could not be written: ${messageOf(e)}`);
         return true;
       }
       return false;
@@ -221,6 +236,8 @@ export class AuditTrail {
   /** Waits until every record so far is written by every sink. */
   flush(): Promise<void> {
     this.drain();
+    // A record was lost to a hash that threw: "everything is written" would be untrue.
+    if (this.fault !== undefined) return Promise.reject(this.fault);
     return this.chain.flush();
   }
 
@@ -266,8 +283,13 @@ export class AuditTrail {
   }
 }
 
-function message(e: unknown): string {
-  return e instanceof Error ? e.message : String(e);
-}
 
 export type { AuditRecord };
+
+function trySnapshot(base: PartFields): ActionSnapshot | undefined {
+  try {
+    return snapshotAction(base as AuditableAction);
+  } catch {
+    return undefined;
+  }
+}

@@ -52,6 +52,20 @@ export function canonicalBase(action: unknown, opts: CanonicalOptions): PartFiel
     const f = STRING_FIELDS.find((k) => !stringOrAbsent(base[k]));
     throw new InvalidAction(`\`${f}\` must be a string`);
   }
+  // The other fields the audit log records: a value it could not hold would be decided and then lose
+  // its record.
+  if (!stringOrAbsent(base.path) || !stringOrAbsent(base.query)) throw new InvalidAction(`\`${stringOrAbsent(base.path) ? "query" : "path"}\` must be a string`);
+  if (base.port !== undefined && !(Number.isInteger(base.port) && (base.port as number) >= 0 && (base.port as number) <= MAX_PORT)) {
+    throw new InvalidAction("`port` must be an integer from 0 to 65535");
+  }
+  for (const f of ["labels", "argv", "tables"] as const) {
+    const v = base[f];
+    if (v !== undefined && !(Array.isArray(v) && v.every((x) => typeof x === "string"))) throw new InvalidAction(`\`${f}\` must be a list of strings`);
+  }
+  if (!stringOrAbsent(base.verb)) throw new InvalidAction("`verb` must be a string");
+  if (base.usage !== undefined && (typeof base.usage !== "object" || base.usage === null || Array.isArray(base.usage))) {
+    throw new InvalidAction("`usage` must be an object (`tokens`, `cost`)");
+  }
 
   // URLs and paths are canonicalised whether or not the policy reads them: an unparsable URL is denied
   // either way, and the canonical forms are what the audit records.
@@ -83,6 +97,8 @@ export function splitParts(base: PartFields, reads: ReadonlySet<string>): PartFi
   return parts;
 }
 
+// A TCP or UDP port number.
+const MAX_PORT = 65535;
 const STRING_FIELDS = ["agent", "tool", "target", "method", "url", "host", "command", "file", "statement", "origin"];
 const KINDS: ReadonlySet<string> = new Set(ACTION_KINDS);
 

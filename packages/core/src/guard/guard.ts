@@ -13,12 +13,13 @@ import type { CompiledPolicy } from "../compile/compile.js";
 import { PolicyError, SessionStateError } from "../errors.js";
 import { textOf } from "../flows/fingerprint.js";
 import { canonicalBase, InvalidAction, splitParts, type CanonicalOptions } from "./canonical.js";
-import { decisionTables, refusal, toDecision, labelNames, type Decision } from "./decision.js";
+import { decisionTables, permits, refusal, toDecision, labelNames, type Decision } from "./decision.js";
 import { SlotTable, clearSession, type SessionState } from "./sessions.js";
 import { hashEnd, hashStep, SEQUENCE_SEED } from "./hash.js";
 import { exportState, importState } from "./session-state.js";
 import type { Action } from "./action.js";
-import { AuditTrail, grantKey, type GuardAuditOptions } from "./audit-trail.js";
+import { AuditTrail, grantKey, NO_GRANT_KEY, type GuardAuditOptions } from "./audit-trail.js";
+import { HEX64, isTime } from "../audit/shape.js";
 import { auditAction, snapshotAction, type ActionSnapshot, type AuditableAction } from "../audit/action.js";
 import type { AuditAction } from "../audit/record.js";
 import { decideWithApproval } from "./approve.js";
@@ -27,6 +28,7 @@ import type { Approver } from "../approvals/types.js";
 import { canonicalHash } from "../audit/hash.js";
 import { registerInternals } from "./internals.js";
 import { expectResult, redactOutput, redactionAudit, takeResult, type RecordedResult } from "./outputs.js";
+import { messageOf } from "../approvals/text.js";
 
 /** Options of {@link createGuard}. */
 export interface GuardOptions extends CanonicalOptions {
@@ -85,7 +87,7 @@ export interface PlanOffer {
 }
 
 /** The outcome of {@link Guard.installPlan}. */
-export type PlanResult = { ok: true } | { ok: false; code: "bad_signature" | "invalid_plan" | "plans_not_enabled" | "engine_fault"; reason: string };
+export type PlanResult = { ok: true } | { ok: false; code: "bad_signature" | "invalid_plan" | "plans_not_enabled" | "engine_fault" | "evicted"; reason: string };
 
 /** Decides actions against one policy. Create with {@link createGuard}. */
 export interface Guard {
@@ -278,7 +280,7 @@ export async function createGuard(options: GuardOptions): Promise<Guard> {
       }
     }
     if (st) st.faulted = true;
-    return refusal("engine_fault", `the engine trapped: ${describe(e)}`);
+    return refusal("engine_fault", `the engine trapped: ${messageOf(e)}`);
   };
 
   const trail = options.audit ? new AuditTrail(policy, options.audit, options.onAuditError ?? "deny") : undefined;
@@ -299,7 +301,7 @@ export async function createGuard(options: GuardOptions): Promise<Guard> {
       last.base = base;
       parts = splitParts(base, policy.reads);
     } catch (e) {
-      return refusal("invalid_action", e instanceof InvalidAction ? e.message : `the action could not be read: ${describe(e)}`);
+      return refusal("invalid_action", e instanceof InvalidAction ? e.message : `the action could not be read: ${messageOf(e)}`);
     }
     // The canonical copy of the whole action, not the caller's object (its fields were read once and
     // checked) and not a part: a shell line's or SQL batch's later commands carry data and need approval
@@ -309,12 +311,12 @@ export async function createGuard(options: GuardOptions): Promise<Guard> {
     try {
       now = opts?.now ?? clock();
     } catch (e) {
-      return refusal("engine_fault", `the clock failed: ${describe(e)}`);
+      return refusal("engine_fault", `the clock failed: ${messageOf(e)}`);
     }
     // Windows, idle times and grants compare times: NaN or Infinity would make every comparison false
     // and so switch limits off.
-    if (typeof now !== "number" || !Number.isFinite(now)) {
-      return refusal(opts?.now !== undefined ? "invalid_action" : "engine_fault", `the time \`${String(now)}\` is not a finite number of milliseconds`);
+    if (typeof now !== "number" || !isTime(now)) {
+      return refusal(opts?.now !== undefined ? "invalid_action" : "engine_fault", `the time \`${String(now)}\` is not a time in milliseconds since the epoch (finite, within ±8.64e15)`);
     }
     last.now = now;
     if (!slots.sessions.has(a.session) && slots.wasEvicted(a.session)) {
@@ -328,7 +330,11 @@ export async function createGuard(options: GuardOptions): Promise<Guard> {
     const eng = current();
     if (!eng) return refusal("engine_fault", "the engine is restarting after a fault");
     if (st.needsReset) {
-      eng.resetSession(st.slot);
+      try {
+        eng.resetSession(st.slot);
+      } catch (e) {
+        return trapped(st, e);
+      }
       st.needsReset = false;
     }
     evict(now);
@@ -343,7 +349,8 @@ export async function createGuard(options: GuardOptions): Promise<Guard> {
       // Grants and approvals need the action's hash now; the audit record only needs its content fixed
       // now (the trail hashes it at the end of the job); other decisions skip all of it. The record's
       // action is the hashed one, so its arguments are hashed once.
-      if (st.grants > 0 || wantInput) {
+      const granted = now <= st.grantsUntil;
+      if (granted || wantInput) {
         last.audited = auditAction(base as AuditableAction, [], hashHex);
         last.input = input = canonicalHash(last.audited, hashHex);
       } else if (trail) {
@@ -361,13 +368,13 @@ export async function createGuard(options: GuardOptions): Promise<Guard> {
       }
       const lift = top >= 0 && st.trustedText !== "" && namedBy(base, st.trustedText) ? top : -1;
       const repeatKey = hasRepeat ? repeatHash(parts) : 0;
-      const key = st.grants > 0 && input !== undefined ? grantKey(input) : undefined;
-      raw = eng.decide(parts, { now, session: st.slot, agent: agentSlot, valueLabels, lift, explicit, repeatKey, grantKeyLo: key?.lo ?? 0, grantKeyHi: key?.hi ?? 0 }, st.plan !== undefined ? installed[st.plan] : undefined);
-      if (expectsResults) expectResult(policy, st, a.tool, eng.outputRules(), eng.outputLabels());
+      const key = granted && input !== undefined ? grantKey(input) : NO_GRANT_KEY;
+      raw = eng.decide(parts, { now, session: st.slot, agent: agentSlot, valueLabels, lift, explicit, repeatKey, grantKeyLo: key.lo, grantKeyHi: key.hi }, st.plan !== undefined ? installed[st.plan] : undefined);
+      if (expectsResults) expectResult(st, a.tool, eng.outputRules(), eng.outputLabels());
     } catch (e) {
       if (e instanceof InputTooLarge) return refusal("input_too_large", e.message);
       if (e instanceof WebAssembly.RuntimeError) return trapped(st, e);
-      return refusal("invalid_action", `the action could not be read: ${describe(e)}`);
+      return refusal("invalid_action", `the action could not be read: ${messageOf(e)}`);
     }
     try {
       const d = toDecision(tables, reasons, raw);
@@ -382,7 +389,7 @@ export async function createGuard(options: GuardOptions): Promise<Guard> {
       }
       return d;
     } catch (e) {
-      return refusal("engine_fault", `the engine's result could not be read: ${describe(e)}`);
+      return refusal("engine_fault", `the engine's result could not be read: ${messageOf(e)}`);
     }
   };
 
@@ -390,8 +397,24 @@ export async function createGuard(options: GuardOptions): Promise<Guard> {
   const check = (action: Action, opts?: { now?: number }, wantInput = false): Decision => {
     if (!trail) return evaluate(action, opts, wantInput);
     const start = performance.now();
-    const decision = evaluate(action, opts, wantInput);
+    // While the log cannot be written the action is refused before the engine decides it: a decision
+    // commits limits, sequence steps, once-grants and plan progress for an action that then never runs.
+    const outage = trail.refusal();
+    const decision = outage === undefined ? evaluate(action, opts, wantInput) : unevaluated(action, opts, outage);
     return trail.decision(last, decision, last.now ?? safeNow(), (performance.now() - start) * 1000);
+  };
+
+  /** Leaves in `last` what the record of a refusal made without the engine needs, and returns it. */
+  const unevaluated = (action: Action, opts: { now?: number } | undefined, decision: Decision): Decision => {
+    last.base = last.now = last.snapshot = last.audited = last.input = undefined;
+    try {
+      last.base = canonicalBase(action, canonical);
+    } catch {
+      // Recorded without its action.
+    }
+    const now = opts?.now;
+    if (isTime(now)) last.now = now;
+    return decision;
   };
 
   const safeNow = (): number => {
@@ -407,9 +430,12 @@ export async function createGuard(options: GuardOptions): Promise<Guard> {
     ...(options.approvalTimeoutMs !== undefined ? { timeoutMs: options.approvalTimeoutMs } : {}),
     clock,
     onTransition: (t) => {
-      // A step that cannot be recorded needs no handling here: the decision that follows an approval is
-      // recorded itself, and denied when it cannot be.
-      trail?.event("approval", t.at, t.request.session, { id: t.request.id, state: t.to, from: t.from, code: t.code, reason: t.reason, ...(t.request.rule !== undefined ? { rule: t.request.rule } : {}), expires: t.request.expiresAt }, { input: t.request.actionHash });
+      if (!trail) return;
+      const input = t.request.actionHash;
+      const written = trail.event("approval", t.at, t.request.session, { id: t.request.id, state: t.to, from: t.from, code: t.code, reason: t.reason, ...(t.request.rule !== undefined ? { rule: t.request.rule } : {}), expires: t.request.expiresAt }, HEX64.test(input) ? { input } : {});
+      // A step the log does not hold: the session's next action is refused rather than run unrecorded.
+      const st = written ? undefined : slots.sessions.get(t.request.session);
+      if (st) st.faulted = true;
     },
   });
 
@@ -420,8 +446,20 @@ export async function createGuard(options: GuardOptions): Promise<Guard> {
     if (!st || !eng) return false;
     const { lo, hi } = grantKey(input);
     eng.grant(st.slot, lo, hi, until, once);
-    st.grants++;
+    // A once-grant lives until it is used or `until`, whichever is first: decisions hash their action for
+    // the engine's grant check only while one may live.
+    st.grantsUntil = Math.max(st.grantsUntil, until);
     return true;
+  };
+
+  /**
+   * The state of a session the guard may act on, created on first sight, or undefined: no session id, or
+   * one evicted while idle. (Creating an evicted session's state here would make its next decision see a
+   * known session and forget that its labels, plan and kill mark are gone.)
+   */
+  const knownSession = (id: unknown): SessionState | undefined => {
+    if (typeof id !== "string" || id === "") return undefined;
+    return slots.sessions.get(id) ?? (slots.wasEvicted(id) ? undefined : slots.session(id).state);
   };
 
   let lastSweep = -Infinity;
@@ -467,8 +505,17 @@ export async function createGuard(options: GuardOptions): Promise<Guard> {
     check: (action, opts) => check(action, opts),
     decide: (action, opts) => decideWithApproval({
       decide: (a, now) => {
-        const decision = check(a, { now }, true);
-        return { decision, ...(last.input !== undefined ? { input: last.input } : {}), ...(last.base ? { fields: approvalFields(last.base) } : {}) };
+        const decision = check(a, { now });
+        // Only an action that goes to the approver needs its hash and fields now; every other decision
+        // leaves the hashing to the audit trail, after the decision.
+        if (decision.effect !== "ask" || permits(decision) || !last.base) return { decision };
+        let input = last.input;
+        try {
+          input ??= canonicalHash(auditAction(last.base as AuditableAction, [], hashHex), hashHex);
+        } catch {
+          return { decision };
+        }
+        return { decision, input, fields: approvalFields(last.base) };
       },
       grant,
       desk,
@@ -480,27 +527,26 @@ export async function createGuard(options: GuardOptions): Promise<Guard> {
       const st = slots.sessions.get(session);
       if (!st) return;
       current()?.revokeGrants(st.slot);
-      st.grants = 0;
+      st.grantsUntil = -Infinity;
       trail?.event("reset", safeNow(), session, { grants: "revoked" });
     },
     flush: () => trail?.flush() ?? Promise.resolve(),
     close: () => trail?.close() ?? Promise.resolve(),
     recordResult(result) {
-      const st = typeof result?.session === "string" ? slots.session(result.session).state : undefined;
+      const st = knownSession(result?.session);
       const { mask, labels } = takeResult(policy, st, result?.tool);
       const { recorded, fault } = redactOutput(policy, mask === 0 ? undefined : current(), mask, result?.output, maxOutputBytes);
       if (fault instanceof WebAssembly.RuntimeError && engine) trapped(st, fault);
       else if (fault !== undefined && st) st.faulted = true;
       if (!st) return recorded;
+      // The session's state first, each step failing closed on its own: a record that cannot be made
+      // must not also cost the output's taint or lower origin.
       try {
-        if (trail && !trail.event("result", safeNow(), result.session, {
-          output_hash: canonicalHash(result.output ?? null, hashHex),
-          ...redactionAudit(recorded),
-          ...(labels !== 0n ? { labels: labelNames(traj.labels, labels) } : {}),
-          ...(typeof result.origin === "string" ? { origin: result.origin } : {}),
-          ...(typeof result.tool === "string" ? { tool: result.tool } : {}),
-        })) st.faulted = true;
         if (labels !== 0n) st.fingerprints.add(result.output, labels);
+      } catch {
+        st.faulted = true;
+      }
+      try {
         if (result.origin !== undefined && traj.origins.length > 0) {
           const eng = current();
           // Dropping the origin would leave the floor too high: the session is refused once instead.
@@ -511,10 +557,25 @@ export async function createGuard(options: GuardOptions): Promise<Guard> {
       } catch {
         st.faulted = true;
       }
+      if (trail) {
+        let outputHash: string | undefined;
+        try {
+          outputHash = canonicalHash(result.output ?? null, hashHex);
+        } catch {
+          st.faulted = true;
+        }
+        if (!trail.event("result", safeNow(), result.session, {
+          ...(outputHash !== undefined ? { output_hash: outputHash } : {}),
+          ...redactionAudit(recorded),
+          ...(labels !== 0n ? { labels: labelNames(traj.labels, labels) } : {}),
+          ...(typeof result.origin === "string" ? { origin: result.origin } : {}),
+          ...(typeof result.tool === "string" ? { tool: result.tool } : {}),
+        })) st.faulted = true;
+      }
       return recorded;
     },
     recordInstruction(instruction) {
-      const st = typeof instruction?.session === "string" ? slots.session(instruction.session).state : undefined;
+      const st = knownSession(instruction?.session);
       if (!st) return;
       try {
         if (traj.origins.length === 0) return;
@@ -542,8 +603,12 @@ export async function createGuard(options: GuardOptions): Promise<Guard> {
       current()?.resetSession(st.slot);
     },
     installPlan(offer) {
-      const st = typeof offer?.session === "string" ? slots.session(offer.session).state : undefined;
-      if (!st) return { ok: false, code: "invalid_plan", reason: "a plan needs a `session`" };
+      const st = knownSession(offer?.session);
+      if (!st) {
+        return typeof offer?.session === "string" && offer.session !== ""
+          ? { ok: false, code: "evicted", reason: "this session was evicted while idle; an operator must reset it (`resetSession`) first" }
+          : { ok: false, code: "invalid_plan", reason: "a plan needs a `session`" };
+      }
       const refuse = (code: "bad_signature" | "invalid_plan" | "plans_not_enabled" | "engine_fault", reason: string): PlanResult => {
         st.planError = code;
         return { ok: false, code, reason };
@@ -555,12 +620,12 @@ export async function createGuard(options: GuardOptions): Promise<Guard> {
         if (!eng) return refuse("engine_fault", "the engine is restarting after a fault");
         eng.setSessionPlan(st.slot, index);
         st.plan = index;
-        delete st.planError;
+        st.planError = undefined;
         if (trail && !trail.event("plan", safeNow(), offer.session, { plan: offer.plan, signature: offer.signature })) st.faulted = true;
         return { ok: true };
       } catch (e) {
         st.faulted = true;
-        return refuse("engine_fault", `the plan could not be installed: ${describe(e)}`);
+        return refuse("engine_fault", `the plan could not be installed: ${messageOf(e)}`);
       }
     },
     exportSession(session) {
@@ -574,7 +639,9 @@ export async function createGuard(options: GuardOptions): Promise<Guard> {
       const eng = current();
       if (!eng) throw new SessionStateError("the engine is restarting after a fault; try again");
       const { record, host, plan } = importState(policy, bytes);
-      delete st.plan;
+      st.plan = undefined;
+      // Results pending in this guard belong to what the session was here, not to the imported state.
+      st.outputs = undefined;
       if (plan) {
         // The plan travels with the session and is verified again here; its id is this guard's.
         const index = planIndex(plan);
@@ -676,6 +743,3 @@ function isCompiled(p: unknown): p is CompiledPolicy {
   return typeof p === "object" && p !== null && (p as CompiledPolicy).program instanceof Uint8Array && (p as CompiledPolicy).format === 1;
 }
 
-function describe(e: unknown): string {
-  return e instanceof Error ? e.message : String(e);
-}

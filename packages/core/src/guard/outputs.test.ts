@@ -167,7 +167,7 @@ describe("which rules apply to a result", () => {
 
   it("bounds the tools a session waits for", () => {
     const p = new PendingOutputs();
-    for (let i = 0; i <= MAX_PENDING_TOOLS; i++) p.expect(`t${i}`, 1, 2n, true);
+    for (let i = 0; i <= MAX_PENDING_TOOLS; i++) p.expect(`t${i}`, 1, 2n);
     expect(p.take("t0")).toBeUndefined(); // dropped: its result would get every rule
     expect(p.take(`t${MAX_PENDING_TOOLS}`)).toMatchObject({ mask: 1, labels: 2n });
   });

@@ -6,6 +6,7 @@ import type { CompiledPolicy } from "../compile/compile.js";
 import type { Engine } from "../engine/host.js";
 import { Redactor, Unscannable } from "./redact-value.js";
 import type { SessionState } from "./sessions.js";
+import { messageOf } from "../approvals/text.js";
 
 /**
  * What {@link Guard.recordResult} hands back: the output to give the model, and what was done to it.
@@ -48,30 +49,32 @@ export interface RecordedResult {
  * never fewer than its own. (One value per session, "the last decision's", would give a result the
  * labels of whichever call was decided last: parallel tool calls would lose taint.)
  *
- * Calls whose output carries nothing (no output rule, no label) need no entry when the policy has no
- * output rules — their results are only counted — which keeps the decision path to a counter for most
- * actions.
+ * An entry dropped to keep the map bounded leaves its labels behind (`orphan`), carried by every
+ * unmatched result until no call is outstanding: the agent picks tool names, and must not be able to wash
+ * a read's labels out by calling 64 other tools before its result.
  *
  * @example
- * const p = new PendingOutputs(); p.expect("read_file", 0b01, 0n, true); p.expect("read_file", 0b10, 1n, true);
+ * const p = new PendingOutputs(); p.expect("read_file", 0b01, 0n); p.expect("read_file", 0b10, 1n);
  * p.take("read_file"); // { mask: 0b11, labels: 1n }, and once more before the entry is gone
  */
 export class PendingOutputs {
   private readonly byTool = new Map<string, { mask: number; labels: bigint; count: number }>();
   /** Calls decided to run whose results have not come back, with an entry or not. */
   private outstanding = 0;
-  /** The union of the labels of every entry (kept as entries come; recomputed as they go). */
+  /** Labels of entries dropped to keep the map bounded, until no call is outstanding. */
+  private orphan = 0n;
+  /** The union of the labels of every entry and the orphaned ones (kept as entries come; recomputed as they go). */
   labels = 0n;
 
   /**
    * Remembers that an action of `tool` ran, that the rules in `mask` apply to its output and that its
-   * output carries `labels`; `keepEmpty` keeps an entry even when both are empty (the policy has output
-   * rules, and a result must not get rules that were not its own).
+   * output carries `labels`. Every call gets an entry, empty or not: a call of a tool whose other call is
+   * labelled must count in that tool's entry, or the labelled call's result, coming second, would find
+   * the entry gone.
    */
-  expect(tool: string, mask: number, labels: bigint, keepEmpty: boolean): void {
+  expect(tool: string, mask: number, labels: bigint): void {
     this.outstanding++;
     const labelled = labels !== 0n;
-    if (!keepEmpty && mask === 0 && !labelled) return;
     // BigInt arithmetic allocates: skipped for the many outputs that carry no label.
     if (labelled) this.labels |= labels;
     const e = this.byTool.get(tool);
@@ -83,7 +86,11 @@ export class PendingOutputs {
     }
     // Bounded: a session that never reports its results cannot grow this; a dropped entry only means
     // that its tool's result gets every output rule and the labels of every pending result.
-    if (this.byTool.size >= MAX_PENDING_TOOLS) this.byTool.delete(this.byTool.keys().next().value!);
+    if (this.byTool.size >= MAX_PENDING_TOOLS) {
+      const [oldest, dropped] = this.byTool.entries().next().value!;
+      this.byTool.delete(oldest);
+      this.orphan |= dropped.labels;
+    }
     this.byTool.set(tool, { mask: mask >>> 0, labels, count: 1 });
   }
 
@@ -103,14 +110,20 @@ export class PendingOutputs {
       key = only;
       e = entry;
     }
-    if (!e) return undefined;
-    if (--e.count <= 0) {
-      this.byTool.delete(key);
-      let all = 0n;
-      for (const x of this.byTool.values()) all |= x.labels;
-      this.labels = all;
+    if (this.outstanding === 0) this.orphan = 0n;
+    if (!e) {
+      this.labels = this.union();
+      return undefined;
     }
+    if (--e.count <= 0) this.byTool.delete(key);
+    this.labels = this.union();
     return e;
+  }
+
+  private union(): bigint {
+    let all = this.orphan;
+    for (const x of this.byTool.values()) all |= x.labels;
+    return all;
   }
 }
 
@@ -126,14 +139,12 @@ export const MAX_PENDING_TOOLS = 64;
  * that runs (`mask` undefined: the action does not run, and no result is expected).
  *
  * @example
- * expectResult(policy, st, action.tool, engine.outputRules(), engine.outputLabels());
+ * expectResult(st, action.tool, engine.outputRules(), engine.outputLabels());
  */
-export function expectResult(policy: CompiledPolicy, st: SessionState, tool: unknown, mask: number | undefined, labels: bigint): void {
+export function expectResult(st: SessionState, tool: unknown, mask: number | undefined, labels: bigint): void {
   if (mask === undefined) return;
   const pending = (st.outputs ??= new PendingOutputs());
-  // Empty entries are kept too: a call of a tool whose other call is labelled must count in that tool's
-  // entry, or the labelled call's result, coming second, would find the entry gone.
-  pending.expect(typeof tool === "string" ? tool : "", mask, labels, true);
+  pending.expect(typeof tool === "string" ? tool : "", mask, labels);
   if (labels !== 0n) st.pendingLabels = pending.labels;
 }
 
@@ -209,6 +220,6 @@ export function redactOutput(policy: CompiledPolicy, engine: Engine | undefined,
   } catch (e) {
     // Too large or too deep is a property of the output, not a fault; anything else is one.
     if (e instanceof Unscannable && engine) return { recorded: withhold(`${e.message}; it was withheld`) };
-    return { recorded: withhold(`redaction failed (${e instanceof Error ? e.message : String(e)}); the output was withheld`), fault: e };
+    return { recorded: withhold(`redaction failed (${messageOf(e)}); the output was withheld`), fault: e };
   }
 }

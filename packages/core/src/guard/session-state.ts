@@ -29,6 +29,8 @@ export function exportState(policy: CompiledPolicy, record: Uint8Array, st: Sess
     f: st.fingerprints.entries().map(([k, v]) => [k, v.toString(16)]),
     p: st.pendingLabels.toString(16),
     t: st.trustedText,
+    // Until when a grant in the record may live: without it the importing guard would never consult them.
+    ...(Number.isFinite(st.grantsUntil) ? { g: st.grantsUntil } : {}),
     s: st.fingerprints.saturated,
     ...(plan ? { pl: plan } : {}),
     ...(st.planError ? { pe: st.planError } : {}),
@@ -53,7 +55,7 @@ export function importState(policy: CompiledPolicy, bytes: Uint8Array): { record
   if (dv.getUint32(8, true) !== programHash(policy)) throw new SessionStateError("the session state was exported under another policy");
   const len = dv.getUint32(12, true);
   if (len !== policy.trajectory.recordBytes || 16 + len > bytes.length) throw new SessionStateError("the session state has the wrong length");
-  let host: { f: [number, string][]; p: string; t: string; s: boolean; pl?: { plan: unknown; signature: string }; pe?: string };
+  let host: { f: [number, string][]; p: string; t: string; s: boolean; g?: number; pl?: { plan: unknown; signature: string }; pe?: string };
   try {
     host = JSON.parse(new TextDecoder().decode(bytes.subarray(16 + len)));
   } catch {
@@ -62,7 +64,11 @@ export function importState(policy: CompiledPolicy, bytes: Uint8Array): { record
   const fingerprints = FingerprintStore.from(host.f.map(([k, v]) => [k, BigInt(`0x${v}`)]), host.s === true);
   return {
     record: bytes.slice(16, 16 + len),
-    host: { fingerprints, pendingLabels: BigInt(`0x${host.p}`), trustedText: String(host.t ?? ""), ...(host.pe ? { planError: host.pe } : {}) },
+    host: {
+      fingerprints, pendingLabels: BigInt(`0x${host.p}`), trustedText: String(host.t ?? ""),
+      grantsUntil: typeof host.g === "number" && Number.isFinite(host.g) ? host.g : -Infinity,
+      ...(host.pe ? { planError: host.pe } : {}),
+    },
     ...(host.pl ? { plan: host.pl } : {}),
   };
 }

@@ -27,8 +27,11 @@ export interface SessionState {
   lastSeen: number;
   /** Its slot last held an evicted session: the engine's record must be reset before use. */
   needsReset: boolean;
-  /** Approval grants made for it (its actions are hashed for the engine's grant check while any may live). */
-  grants: number;
+  /**
+   * Until when an approval grant made for it may live (`-Infinity`: none): its actions are hashed for the
+   * engine's grant check only until then.
+   */
+  grantsUntil: number;
   /** Output rules and labels of its actions that ran, waiting for their results (created on first use). */
   outputs: PendingOutputs | undefined;
 }
@@ -56,7 +59,7 @@ export class SlotTable {
     // sessions several shapes and made every decision of a trajectory policy about 2 µs slower).
     const state: SessionState = {
       slot, fingerprints: new FingerprintStore(), pendingLabels: 0n, trustedText: "", faulted: false, plan: undefined,
-      planError: undefined, lastSeen: 0, needsReset: reused, grants: 0, outputs: undefined,
+      planError: undefined, lastSeen: 0, needsReset: reused, grantsUntil: -Infinity, outputs: undefined,
     };
     this.sessions.set(id, state);
     return { state, fresh: true, reused };
@@ -129,7 +132,7 @@ export function clearSession(state: SessionState): void {
   state.pendingLabels = 0n;
   state.trustedText = "";
   state.faulted = false;
-  state.grants = 0;
+  state.grantsUntil = -Infinity;
   state.outputs = undefined;
   state.plan = undefined;
   state.planError = undefined;

@@ -18,6 +18,7 @@ import { createGuard, type Guard } from "../guard/guard.js";
 import { guardInternals, type GuardInternals } from "../guard/internals.js";
 import { loadPolicy } from "../policy/load.js";
 import { inputHash, rebuildAction, rebuiltHash } from "./rebuild.js";
+import { messageOf } from "../approvals/text.js";
 import {
   decisionVerdict, differingFields, recordedVerdict, summariseAction,
   type AuditReplayDifference, type AuditReplayOptions, type AuditReplayReport, type ReplayVerdict,
@@ -84,7 +85,7 @@ export async function replayAuditLog(lines: Iterable<AuditLine>, options: AuditR
 
   let error: ReplayError | undefined;
   if (readError !== undefined) {
-    error = new ReplayError("unreadable_log", `the log could not be read: ${message(readError)}`, undefined, { cause: readError });
+    error = new ReplayError("unreadable_log", `the log could not be read: ${messageOf(readError)}`, undefined, { cause: readError });
   } else if (!verified.ok) {
     error = new ReplayError("broken_chain", verified.why, { file: verified.file, line: verified.line });
   }
@@ -284,6 +285,3 @@ function resolvePolicy(p: AuditReplayOptions["policy"]): CompiledPolicy {
   return policy;
 }
 
-function message(e: unknown): string {
-  return e instanceof Error ? e.message : String(e);
-}
