@@ -99,9 +99,10 @@ const TASK_RESULT = /\{taskResult:[^}]*\}/g;
 
 /** Decides a task's hand-off, then runs the agent's task (with the refusal in place of the data on a soft deny). */
 async function handOff(guard: Guard, options: GuardKaibanOptions, h: { task: KaibanTask; inputs: unknown; context: string; from: string; to: string; results: () => Record<string, unknown>; block: (reason: string) => unknown; work: (task: KaibanTask, inputs: unknown, context: string) => Promise<unknown> }): Promise<unknown> {
-  const handsResults = TASK_RESULT.test(h.task.description);
-  TASK_RESULT.lastIndex = 0;
-  if ((h.context === "" || typeof h.context !== "string") && !handsResults) return h.work(h.task, h.inputs, h.context);
+  const handsResults = h.task.description.includes("{taskResult:");
+  // Nothing handed over is the only case decided without the guard: a context of any other type is
+  // handed data too.
+  if ((h.context === undefined || h.context === null || h.context === "") && !handsResults) return h.work(h.task, h.inputs, h.context);
   // The task as the agent will read it: KaibanJS fills `{taskResult:taskN}` from earlier results, and
   // those results are the handed data value taint must see.
   const results = handsResults ? h.results() : {};
@@ -109,7 +110,7 @@ async function handOff(guard: Guard, options: GuardKaibanOptions, h: { task: Kai
     const r = results[m.slice("{taskResult:".length, -1)];
     return r === undefined ? m : typeof r === "string" ? r : JSON.stringify(r);
   });
-  const args: Record<string, unknown> = { task: text, context: h.context ?? "" };
+  const args: Record<string, unknown> = { task: text, context: typeof h.context === "string" ? h.context : JSON.stringify(h.context) ?? "" };
   const subject = `${h.from || "?"} → ${h.to}`;
   let verdict;
   try {

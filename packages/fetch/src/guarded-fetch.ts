@@ -21,9 +21,11 @@ export interface GuardedFetchOptions extends RequestIdentity {
   /**
    * Hand the bodies of allowed responses to the guard for flows and output rules (DESIGN §4.3, §4.7):
    * read from a clone, up to `maxBytes` (a longer body is refused: `response_too_large`). When an output
-   * rule redacts the text, the caller gets the redacted body.
+   * rule redacts the text, the caller gets the redacted body. Default: on (4 MiB) when the policy has
+   * output rules or flow labels, for which an unrecorded body would go unredacted and unlabelled; `false`
+   * turns it off.
    */
-  recordResponses?: { maxBytes: number };
+  recordResponses?: { maxBytes: number } | false;
   /** Most bytes of a request body the guard reads and decides on (default 4 MiB); longer: `body_too_large`. */
   maxBodyBytes?: number;
 }
@@ -43,6 +45,9 @@ export function createGuardedFetch(guard: Guard, options: GuardedFetchOptions): 
   const inner = options.fetch ?? globalThis.fetch;
   if (typeof inner !== "function") throw new TypeError("trailguard: there is no `fetch` to guard; pass `options.fetch`");
   const maxBody = options.maxBodyBytes ?? DEFAULT_MAX_BODY;
+  const wantsOutputs = guard.policy.outputs.length > 0 || guard.policy.trajectory.labels.length > 0;
+  const recording = options.recordResponses === false ? undefined : options.recordResponses ?? (wantsOutputs ? { maxBytes: DEFAULT_MAX_BODY } : undefined);
+  const recordOptions = { ...options, recordResponses: recording };
   const guarded = async (input: RequestInfo | URL, init?: RequestInit): Promise<Response> => {
     let hop: PreparedRequest | undefined;
     try {
@@ -59,7 +64,7 @@ export function createGuardedFetch(guard: Guard, options: GuardedFetchOptions): 
           redirect: "manual",
         });
         if (hop.redirect === "manual" || !isRedirect(response)) {
-          return options.recordResponses && !isRedirect(response) ? await recordResponse(guard, response, decision, options) : response;
+          return recording && !isRedirect(response) ? await recordResponse(guard, response, decision, recordOptions) : response;
         }
         if (hop.redirect === "error") throw new TypeError(`fetch failed: \`${hop.url}\` redirected and the request's redirect mode is \`error\``);
         if (hops + 1 > MAX_REDIRECTS) throw new TypeError(`fetch failed: more than ${MAX_REDIRECTS} redirects from \`${hop.url}\``);

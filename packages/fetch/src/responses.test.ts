@@ -41,10 +41,17 @@ describe("recordResponses", () => {
     expect(server.log.map((l) => l.path)).toEqual(["/pii"]);
   });
 
-  it("without recordResponses nothing is recorded, so the flow does not fire", async () => {
-    const f = createGuardedFetch(await createGuard({ policy: FLOW_POLICY }), { session: "s1" });
+  it("with recordResponses: false nothing is recorded, so the flow does not fire", async () => {
+    const f = createGuardedFetch(await createGuard({ policy: FLOW_POLICY }), { session: "s1", recordResponses: false });
     expect(await (await f(`${server.origin}/pii`)).text()).toContain("sk-abcdefgh");
     expect((await f(`${server.origin}/upload`, { method: "POST", body: "jane.doe@example.com" })).status).toBe(200);
+  });
+
+  it("records by default when the policy has flow labels or output rules, so the flow fires", async () => {
+    const f = createGuardedFetch(await createGuard({ policy: FLOW_POLICY }), { session: "s1" });
+    await (await f(`${server.origin}/pii`)).text();
+    const e = await f(`${server.origin}/upload`, { method: "POST", body: "jane.doe@example.com" }).then(() => undefined, (x: unknown) => x);
+    expect(e).toBeInstanceOf(FetchDeniedError);
   });
 
   it("a response over maxBytes is refused (response_too_large), not handed on unrecorded", async () => {

@@ -8,7 +8,7 @@ import { BaseCallbackHandler } from "@langchain/core/callbacks/base";
 import type { Serialized } from "@langchain/core/load/serializable";
 import { ToolMessage } from "@langchain/core/messages";
 import { ActionDeniedError, permits, type Guard } from "@trailguard/core";
-import { argsOf } from "./action.js";
+import { adapterFault, argsOf } from "./action.js";
 import { decideCall, type DecideOptions } from "./decide.js";
 import { afterTool } from "./output.js";
 
@@ -91,9 +91,13 @@ export class TrailguardCallbackHandler extends BaseCallbackHandler {
     const run = this.#open.get(runId);
     if (!run) return;
     this.#open.delete(runId);
-    // A callback sees the output after the tool returned it; it cannot change what the model gets, only
-    // record it for flow rules.
-    afterTool(this.#guard, { session: run.session, tool: run.tool, output: contentOf(output) });
+    // A callback sees the output after the tool returned it and cannot change what the model gets: when
+    // output rules would change it, the throw (re-thrown by LangChain for a `raiseError` handler, and
+    // awaited before the tool returns) keeps it from the model instead.
+    const content = contentOf(output);
+    if (afterTool(this.#guard, { session: run.session, tool: run.tool, output: content }) !== content) {
+      throw new ActionDeniedError(adapterFault(new Error("output rules apply to this output, and a callback handler cannot change what the model reads; use trailguardMiddleware or guardTool")), run.tool);
+    }
   }
 
   override async handleToolError(_error: unknown, runId: string): Promise<void> {

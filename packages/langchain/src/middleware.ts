@@ -116,7 +116,19 @@ function recordOutput<R>(guard: Guard, session: string, tool: string, result: R)
       artifact: result.artifact,
     }) as R;
   }
-  // A `Command` carries its messages in `update`: recorded whole, passed on unchanged.
-  afterTool(guard, { session, tool, output: (result as { update?: unknown }).update ?? null });
-  return result;
+  // A `Command` carries the model's messages in `update.messages`: their contents are the output, recorded
+  // in one result (one decision expects one) and put back redacted. A shape this adapter does not know,
+  // or an output withheld whole, refuses the call (the caller turns the throw into a refusal).
+  const update = (result as { update?: unknown }).update;
+  const messages = typeof update === "object" && update !== null ? (update as { messages?: unknown }).messages : undefined;
+  const tms = Array.isArray(messages) ? messages.filter((m) => ToolMessage.isInstance(m)) : [];
+  const contents = tms.map((m) => m.content);
+  const output = afterTool(guard, { session, tool, output: contents });
+  if (output === contents) return result;
+  if (!Array.isArray(output) || output.length !== tms.length) throw new Error("the tool's output was withheld by the output rules");
+  const redacted = new Map(tms.map((m, i) => [m, new ToolMessage({
+    content: output[i] as ToolMessage["content"], tool_call_id: m.tool_call_id, name: m.name, status: m.status, artifact: m.artifact,
+  })]));
+  const rebuilt = (messages as unknown[]).map((m) => redacted.get(m as ToolMessage) ?? m);
+  return Object.assign(Object.create(Object.getPrototypeOf(result) as object) as object, result, { update: { ...(update as object), messages: rebuilt } }) as R;
 }

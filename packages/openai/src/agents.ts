@@ -75,9 +75,15 @@ export function trailguardInputGuardrail(guard: Guard, options: AgentsGuardOptio
         const session = sessionOf(options, context);
         if (options.approvals === "sdk") {
           const approval = context.isToolApproved({ toolName: toolCall.name, callId: toolCall.callId });
-          // Before the SDK asks its approver: the tool does not run yet, the interruption decides.
-          if (approval === undefined && options.approver!.asked.has(toolCall.callId)) return ToolGuardrailFunctionOutputFactory.allow({ pending: true });
-          options.approver!.asked.delete(toolCall.callId);
+          const key = askedKey(session, toolCall.name, toolCall.callId);
+          // Before the SDK asks its approver (`preApprovalInputGuardrails`): the tool does not run yet, the
+          // interruption decides. The mark is used once and the policy must still ask: a call id left by a
+          // rejected approval, or reused by another call, never lets a call through undecided.
+          if (options.approver!.asked.delete(key) && approval === undefined) {
+            const parsed = parseArguments(toolCall.arguments);
+            const d = parsed.ok ? guard.check(toolAction(toolCall.name, parsed.args, { session })) : undefined;
+            if (d !== undefined && d.effect === "ask" && d.shadow !== true) return ToolGuardrailFunctionOutputFactory.allow({ pending: true });
+          }
           if (approval === true) options.approver!.vouch(session, name, parseArguments(toolCall.arguments));
         }
         verdict = await decideCall(guard, { name, arguments: toolCall.arguments }, { session, agent: agent.name, onDeny: "refuse" });
@@ -116,7 +122,8 @@ export function trailguardOutputGuardrail(guard: Guard, options: Pick<AgentsGuar
       try {
         session = sessionOf(options, context);
       } catch {
-        return ToolGuardrailFunctionOutputFactory.allow();
+        // Not recorded means not labelled and not redacted: withheld rather than handed on.
+        return ToolGuardrailFunctionOutputFactory.rejectContent("[output withheld: trailguard could not record it]");
       }
       const kept = recordOutput(guard, { session, tool: toolName(toolCall), output });
       // `rejectContent` is the SDK's one way to replace an output: used only when the guard changed it.
@@ -145,7 +152,9 @@ export function guardAgentTools<T extends Tool<any>>(guard: Guard, tools: readon
     const guarded: FunctionTool<any, any, any> = {
       ...fn,
       inputGuardrails: [input, ...(fn.inputGuardrails ?? [])],
-      outputGuardrails: [...(fn.outputGuardrails ?? []), output],
+      // First: the SDK stops at the first guardrail that rejects, and an output must be recorded (and
+      // redacted) before any other guardrail may quote it.
+      outputGuardrails: [output, ...(fn.outputGuardrails ?? [])],
     };
     if (options.approvals === "sdk") guarded.needsApproval = askingApproval(guard, fn, options);
     return guarded as T;
@@ -252,7 +261,7 @@ export function agentsApprover(fallback?: Approver): AgentsApprover {
  * const approver: AgentsApprover = agentsApprover(callbackApprover(() => false));
  */
 export interface AgentsApprover extends Approver {
-  /** Call ids whose `needsApproval` said yes because the policy asks. */
+  /** Calls (session, tool, call id) whose `needsApproval` said yes because the policy asks. */
   asked: Set<string>;
   /** Records that the SDK approved this call, for the guard's next request about it. */
   vouch(session: string, tool: string, args: ReturnType<typeof parseArguments>): void;
@@ -265,7 +274,7 @@ function askingApproval(guard: Guard, fn: FunctionTool<any, any, any>, options: 
     // A decision without side effects on the session: an `ask` is not run, so nothing is committed.
     const d: Decision = guard.check(toolAction(fn.name, input, { session: sessionOf(options, context) }));
     const asks = d.effect === "ask" && d.shadow !== true;
-    if (asks && callId !== undefined) options.approver!.asked.add(callId);
+    if (asks && callId !== undefined) options.approver!.asked.add(askedKey(sessionOf(options, context), fn.name, callId));
     return asks;
   };
 }
@@ -277,6 +286,10 @@ function sessionOf(options: Pick<AgentsGuardOptions, "session">, context: RunCon
   const s = typeof options.session === "function" ? options.session(context) : options.session;
   if (typeof s !== "string" || s === "") throw new TypeError("no session for this run");
   return s;
+}
+
+function askedKey(session: string, tool: string, callId: string): string {
+  return `${session}\u0000${tool}\u0000${callId}`;
 }
 
 function toolName(call: { name: string; namespace?: string | undefined }): string {

@@ -78,9 +78,9 @@ export async function guardRequiredAction(guard: Guard, run: Run, options: Assis
     try {
       output = await impl(verdict.args, call);
     } catch (e) {
-      // The run waits for an output for every call: a failing tool answers with its error.
-      out.tool_outputs.push({ tool_call_id: call.id, output: `error: ${describe(e)}` });
-      continue;
+      // The run waits for an output for every call: a failing tool answers with its error, which is an
+      // output like any other (error texts carry data) and goes through the guard.
+      output = `error: ${describe(e)}`;
     }
     const kept = recordOutput(guard, { session, tool: call.function.name, output });
     out.tool_outputs.push({ tool_call_id: call.id, output: typeof kept === "string" ? kept : JSON.stringify(kept ?? null) });
