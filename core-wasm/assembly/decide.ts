@@ -66,6 +66,9 @@ export function ensureAgents(want: i32): void {
 }
 
 export function sessionRecord(i: i32): usize {
+  // Every write to a record goes through here; an index outside the records would write over whatever
+  // lies next (the program's tables among it): a trap instead, which the host turns into a deny.
+  if (i < 0 || i >= sessionCap) unreachable();
   return sessions + <usize>i * recordBytes;
 }
 
@@ -147,18 +150,19 @@ export function finish(): i32 {
   if (planCode != 0 && effect < EFFECT_KILL) {
     effect = EFFECT_DENY; code = planCode; index = -1;
   }
-  // An approval granted for this very action lets an `ask` through, and only an `ask`.
-  let granted = 0;
-  if (effect == EFFECT_ASK && useGrant(sess, load<u32>(inputs, 40), load<u32>(inputs, 44), now)) {
-    effect = EFFECT_ALLOW;
-    granted = 1;
-  }
   const full = effect;
   let enforced = 1;
   if (shadowMode) {
     if (essAccEffect >= EFFECT_ASK) {
       effect = essAccEffect; code = essAccCode; index = essAccRule;
     } else enforced = 0;
+  }
+  // An approval granted for this very action lets an enforced `ask` through, and only that: a once-grant
+  // is not spent on an `ask` that shadow mode does not enforce.
+  let granted = 0;
+  if (enforced == 1 && effect == EFFECT_ASK && useGrant(sess, load<u32>(inputs, 40), load<u32>(inputs, 44), now)) {
+    effect = EFFECT_ALLOW;
+    granted = 1;
   }
   if (enforced == 0 || effect <= EFFECT_FLAG) {
     commit(sess, agent, globalRecord, now, repeatKey);

@@ -87,7 +87,7 @@ export function loadProgram(base: usize, length: u32): i32 {
   indexBase = base + iOff;
   maxStack = <i32>load<u32>(base, 52);
   trajOffset = load<u32>(base, 60);
-  if (trajOffset < <u32>HEADER_BYTES || trajOffset + 64 > length) return LOAD_BAD_OFFSET;
+  if (trajOffset < <u32>HEADER_BYTES || !within(trajOffset, 64, length)) return LOAD_BAD_OFFSET;
   outputsOffset = load<u32>(base, 64);
   if (outputsOffset < <u32>HEADER_BYTES || !within(outputsOffset, 16, length)) return LOAD_BAD_OFFSET;
 

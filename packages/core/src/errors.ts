@@ -123,7 +123,8 @@ export class ActionDeniedError extends TrailguardError {
 
 /**
  * Why an audit replay could not run, or stopped: `invalid_policy` (the replay policy does not load; the
- * `cause` is the {@link PolicyError} with every problem), `unreadable_log` (reading the log failed),
+ * `cause` is the {@link PolicyError} with every problem), `invalid_options` (a checkpoint key that does
+ * not parse, say), `unreadable_log` (reading the log failed),
  * `broken_chain` (the log's hash chain is broken at `file`:`line`; records from there on are not
  * replayed). Replay returns it in its report rather than throwing.
  *
@@ -135,7 +136,7 @@ export class ReplayError extends TrailguardError {
   /** The log file and 1-based line where the replay stopped, when one is known. */
   readonly file?: string;
   readonly line?: number;
-  constructor(code: "invalid_policy" | "unreadable_log" | "broken_chain", message: string, where?: { file: string; line: number }, options?: { cause?: unknown }) {
+  constructor(code: "invalid_policy" | "invalid_options" | "unreadable_log" | "broken_chain", message: string, where?: { file: string; line: number }, options?: { cause?: unknown }) {
     super(code, message, options);
     if (where) {
       this.file = where.file;

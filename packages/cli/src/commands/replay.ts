@@ -40,7 +40,7 @@ export async function replay(args: string[], io: Io): Promise<number> {
     const report = await replayAuditLog(readLogFiles(files), {
       policy, hash: nodeSha256Hex, ...(opts.keys.length > 0 ? { verify: { publicKeys: opts.keys } } : {}),
     });
-    if (report.error?.code === "unreadable_log") {
+    if (report.error?.code === "unreadable_log" || report.error?.code === "invalid_options") {
       io.err(`${log}: ${report.error.message}`);
       return 2;
     }

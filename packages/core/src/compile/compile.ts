@@ -142,8 +142,9 @@ export function compilePolicy(doc: PolicyDoc): { policy?: CompiledPolicy; errors
     return undefined;
   };
   // The heuristics pack's sequences come first, as the essential pack's rules do.
-  const withPacks = doc.extends?.includes("heuristics") ? { ...doc, sequences: [...HEURISTICS, ...(doc.sequences ?? [])] } : doc;
-  const trajectory = compileTrajectory(withPacks, cond, userCtx.slot);
+  const heuristics = doc.extends?.includes("heuristics") ? HEURISTICS : [];
+  const withPacks = heuristics.length > 0 ? { ...doc, sequences: [...heuristics, ...(doc.sequences ?? [])] } : doc;
+  const trajectory = compileTrajectory(withPacks, cond, userCtx.slot, heuristics.length);
   for (const e of trajectory.errors) errors.push(e);
   const outputs = compileOutputs(doc, cond, (key, table) => dfas.intern(key, () => table));
   for (const e of outputs.errors) errors.push(e);

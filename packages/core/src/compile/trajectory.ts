@@ -3,7 +3,6 @@
 
 import { EFFECTS, type Effect, type PolicyDoc } from "../policy/types.js";
 import { parseDuration } from "../policy/shape.js";
-import { sourceIndex } from "../policy/validate-trajectory.js";
 import type { FieldPath } from "./fields.js";
 
 /**
@@ -62,7 +61,7 @@ type Cond = (text: string, path: (string | number)[]) => number | undefined;
  * @example
  * const { parts, info } = compileTrajectory(doc, cond, slot);
  */
-export function compileTrajectory(doc: PolicyDoc, cond: Cond, slot: (p: FieldPath) => number) {
+export function compileTrajectory(doc: PolicyDoc, cond: Cond, slot: (p: FieldPath) => number, packSequences = 0) {
   const errors: { path: (string | number)[]; message: string; code: string }[] = [];
   const parts: TrajectoryParts = { recordBytes: 0, agentRecordBytes: 0, globalRecordBytes: 0, originTop: 0, sequences: [], limits: [], sources: [], sinks: [], control: [], originSources: [] };
   const info: TrajectoryInfo = { sequences: [], limits: [], sinks: [], controlSinks: [], labels: [], origins: doc.origins?.order ?? [], recordBytes: 0 };
@@ -73,15 +72,19 @@ export function compileTrajectory(doc: PolicyDoc, cond: Cond, slot: (p: FieldPat
   let global = 0;
 
   (doc.sequences ?? []).forEach((s, i) => {
-    const pcs = s.steps.map((step, j) => cond(step.when, ["sequences", sourceIndex(s, i), "steps", j, "when"]));
+    // Malformed entries are null (reported by the validator); pack sequences come before the policy's own.
+    if (!s) return;
+    const at = i - packSequences;
+    const pcs = s.steps.map((step, j) => cond(step.when, ["sequences", at, "steps", j, "when"]));
     if (pcs.some((pc) => pc === undefined)) return;
     parts.sequences.push({ effect: effect(s.effect), within: s.within ?? 0, withinMs: s.within_ms ?? -1, stepPcs: pcs as number[], stateOff: session });
     session += STEP_STATE_BYTES * Math.max(0, s.steps.length - 1);
     info.sequences.push(named(s));
   });
 
-  (doc.limits ?? []).forEach((l, i) => {
-    const whenPc = l.when !== undefined ? cond(l.when, ["limits", sourceIndex(l, i), "when"]) : undefined;
+  (doc.limits ?? []).forEach((l, at) => {
+    if (!l) return;
+    const whenPc = l.when !== undefined ? cond(l.when, ["limits", at, "when"]) : undefined;
     if (l.when !== undefined && whenPc === undefined) return;
     const kind = l.repeat !== undefined ? 2 : l.sum !== undefined ? 1 : 0;
     const perMs = l.per !== undefined ? parseDuration(l.per)! : 0;
@@ -108,14 +111,16 @@ export function compileTrajectory(doc: PolicyDoc, cond: Cond, slot: (p: FieldPat
     return 1n << BigInt(i);
   };
   const maskOf = (names: string[], path: (string | number)[]) => names.reduce((m, n) => m | (labelBit(n, path) ?? 0n), 0n);
-  (doc.flows?.sources ?? []).forEach((s, i) => {
-    const whenPc = cond(s.when, ["flows", "sources", sourceIndex(s, i), "when"]);
-    const mask = maskOf(s.labels, ["flows", "sources", sourceIndex(s, i), "labels"]);
+  (doc.flows?.sources ?? []).forEach((s, at) => {
+    if (!s) return;
+    const whenPc = cond(s.when, ["flows", "sources", at, "when"]);
+    const mask = maskOf(s.labels, ["flows", "sources", at, "labels"]);
     if (whenPc !== undefined) parts.sources.push({ whenPc, mask });
   });
-  (doc.flows?.sinks ?? []).forEach((s, i) => {
-    const whenPc = cond(s.when, ["flows", "sinks", sourceIndex(s, i), "when"]);
-    const mask = maskOf(s.forbid, ["flows", "sinks", sourceIndex(s, i), "forbid"]);
+  (doc.flows?.sinks ?? []).forEach((s, at) => {
+    if (!s) return;
+    const whenPc = cond(s.when, ["flows", "sinks", at, "when"]);
+    const mask = maskOf(s.forbid, ["flows", "sinks", at, "forbid"]);
     if (whenPc === undefined) return;
     const scope = s.scope ?? "value";
     parts.sinks.push({ whenPc, mask, scope: scope === "session" ? 0 : 1, effect: effect(s.effect) });
@@ -124,12 +129,14 @@ export function compileTrajectory(doc: PolicyDoc, cond: Cond, slot: (p: FieldPat
 
   const order = doc.origins?.order ?? [];
   parts.originTop = Math.max(0, order.length - 1);
-  (doc.origins?.sources ?? []).forEach((s, i) => {
-    const whenPc = cond(s.when, ["origins", "sources", sourceIndex(s, i), "when"]);
+  (doc.origins?.sources ?? []).forEach((s, at) => {
+    if (!s) return;
+    const whenPc = cond(s.when, ["origins", "sources", at, "when"]);
     if (whenPc !== undefined) parts.originSources.push({ whenPc, origin: order.indexOf(s.origin) });
   });
-  (doc.origins?.control_sinks ?? []).forEach((s, i) => {
-    const whenPc = cond(s.when, ["origins", "control_sinks", sourceIndex(s, i), "when"]);
+  (doc.origins?.control_sinks ?? []).forEach((s, at) => {
+    if (!s) return;
+    const whenPc = cond(s.when, ["origins", "control_sinks", at, "when"]);
     if (whenPc === undefined) return;
     parts.control.push({ whenPc, minOrigin: order.indexOf(s.min_origin), effect: effect(s.effect) });
     info.controlSinks.push(named(s));

@@ -11,38 +11,26 @@ import {
 // Each validator reports through `err`; `problems()` is how many problems have been reported so far, so
 // an entry that added none is well-formed.
 
-/**
- * The position each well-formed entry had in its YAML list. Validators return only well-formed entries,
- * so the compiler's index into them is not the document's once an earlier entry was refused; the
- * compiler reports a condition's problem at `sourceIndex(entry, i)`, the entry's own position.
- *
- * @example
- * cond(s.when, ["flows", "sinks", sourceIndex(s, i), "when"])
- */
-export function sourceIndex(entry: object, fallback: number): number {
-  return SOURCE_INDEX.get(entry) ?? fallback;
-}
-
-const SOURCE_INDEX = new WeakMap<object, number>();
-
-function keep<T>(list: T[], entry: unknown, i: number): void {
-  SOURCE_INDEX.set(entry as object, i);
-  list.push(entry as T);
-}
+// Each list comes back with `null` in place of every malformed entry, as rules and outputs do, so that
+// the compiler's index of an entry is its index in the YAML and its errors point at the right line. (The
+// flow and origin lists keep their document types; the compiler skips the nulls.)
 
 // A step mask is a u32 in the engine (core-wasm/assembly/trajectory.ts).
 const MAX_STEPS = 32;
 
 /** Validates `sequences`. */
-export function validateSequences(v: unknown, seen: Map<string, string>, err: Report, problems: () => number): SequenceDoc[] {
+export function validateSequences(v: unknown, seen: Map<string, string>, err: Report, problems: () => number): (SequenceDoc | null)[] {
   if (!Array.isArray(v)) {
     err("type_error", ["sequences"], "`sequences` must be a list");
     return [];
   }
-  const good: SequenceDoc[] = [];
+  const good: (SequenceDoc | null)[] = [];
   v.forEach((s, i) => {
     const at = ["sequences", i];
-    if (!isRecord(s)) return err("type_error", at, "a sequence must be a mapping with `id`, `steps` and `effect`");
+    if (!isRecord(s)) {
+      good.push(null);
+      return err("type_error", at, "a sequence must be a mapping with `id`, `steps` and `effect`");
+    }
     const before = problems();
     unknownKeys(s, ["id", "steps", "within", "within_ms", "effect", "reason"], at, "sequence", err);
     checkId(s, at, "a sequence", seen, err);
@@ -58,21 +46,24 @@ export function validateSequences(v: unknown, seen: Map<string, string>, err: Re
     for (const k of ["within", "within_ms"]) {
       if (k in s && !(Number.isInteger(s[k]) && (s[k] as number) > 0)) err("type_error", [...at, k], `\`${k}\` must be a positive integer`);
     }
-    if (problems() === before) keep(good, s, i);
+    good.push(problems() === before ? (s as unknown as SequenceDoc) : null);
   });
   return good;
 }
 
 /** Validates `limits`. */
-export function validateLimits(v: unknown, seen: Map<string, string>, err: Report, problems: () => number): LimitDoc[] {
+export function validateLimits(v: unknown, seen: Map<string, string>, err: Report, problems: () => number): (LimitDoc | null)[] {
   if (!Array.isArray(v)) {
     err("type_error", ["limits"], "`limits` must be a list");
     return [];
   }
-  const good: LimitDoc[] = [];
+  const good: (LimitDoc | null)[] = [];
   v.forEach((l, i) => {
     const at = ["limits", i];
-    if (!isRecord(l)) return err("type_error", at, "a limit must be a mapping with `id`, `effect` and `max` or `repeat`");
+    if (!isRecord(l)) {
+      good.push(null);
+      return err("type_error", at, "a limit must be a mapping with `id`, `effect` and `max` or `repeat`");
+    }
     const before = problems();
     unknownKeys(l, ["id", "when", "max", "per", "scope", "sum", "repeat", "effect", "reason"], at, "limit", err);
     checkId(l, at, "a limit", seen, err);
@@ -89,7 +80,7 @@ export function validateLimits(v: unknown, seen: Map<string, string>, err: Repor
       if ("sum" in l && l.sum !== "usage.tokens" && l.sum !== "usage.cost") err("type_error", [...at, "sum"], "`sum` must be `usage.tokens` or `usage.cost`");
     }
     if ("scope" in l && !["session", "agent", "global"].includes(l.scope as string)) err("type_error", [...at, "scope"], "`scope` must be `session`, `agent` or `global`");
-    if (problems() === before) keep(good, l, i);
+    good.push(problems() === before ? (l as unknown as LimitDoc) : null);
   });
   return good;
 }
@@ -106,19 +97,25 @@ export function validateFlows(v: unknown, seen: Map<string, string>, err: Report
     if (!Array.isArray(v.sources)) err("type_error", ["flows", "sources"], "`sources` must be a list");
     else v.sources.forEach((s, i) => {
       const at = ["flows", "sources", i];
-      if (!isRecord(s)) return err("type_error", at, "a source must be a mapping with `when` and `labels`");
+      if (!isRecord(s)) {
+        out.sources!.push(null as never);
+        return err("type_error", at, "a source must be a mapping with `when` and `labels`");
+      }
       const before = problems();
       unknownKeys(s, ["when", "labels"], at, "source", err);
       requireCondition(s, "when", at, "a source", err);
       stringList(s.labels, [...at, "labels"], "`labels`", err);
-      if (problems() === before) keep(out.sources!, s, i);
+      out.sources!.push((problems() === before ? s : null) as never);
     });
   }
   if ("sinks" in v) {
     if (!Array.isArray(v.sinks)) err("type_error", ["flows", "sinks"], "`sinks` must be a list");
     else v.sinks.forEach((s, i) => {
       const at = ["flows", "sinks", i];
-      if (!isRecord(s)) return err("type_error", at, "a sink must be a mapping with `id`, `when`, `forbid` and `effect`");
+      if (!isRecord(s)) {
+        out.sinks!.push(null as never);
+        return err("type_error", at, "a sink must be a mapping with `id`, `when`, `forbid` and `effect`");
+      }
       const before = problems();
       unknownKeys(s, ["id", "when", "forbid", "scope", "effect", "reason"], at, "sink", err);
       checkId(s, at, "a sink", seen, err);
@@ -127,7 +124,7 @@ export function validateFlows(v: unknown, seen: Map<string, string>, err: Report
       checkEffect(s, at, "a sink", err);
       optionalString(s, "reason", at, err);
       if ("scope" in s && s.scope !== "session" && s.scope !== "value") err("type_error", [...at, "scope"], "`scope` must be `session` or `value`");
-      if (problems() === before) keep(out.sinks!, s, i);
+      out.sinks!.push((problems() === before ? s : null) as never);
     });
   }
   return out;
@@ -151,19 +148,25 @@ export function validateOrigins(v: unknown, seen: Map<string, string>, err: Repo
     if (!Array.isArray(v.sources)) err("type_error", ["origins", "sources"], "`sources` must be a list");
     else v.sources.forEach((s, i) => {
       const at = ["origins", "sources", i];
-      if (!isRecord(s)) return err("type_error", at, "an origin source must be a mapping with `when` and `origin`");
+      if (!isRecord(s)) {
+        out.sources!.push(null as never);
+        return err("type_error", at, "an origin source must be a mapping with `when` and `origin`");
+      }
       const before = problems();
       unknownKeys(s, ["when", "origin"], at, "origin source", err);
       requireCondition(s, "when", at, "an origin source", err);
       known(s.origin, [...at, "origin"]);
-      if (problems() === before) keep(out.sources!, s, i);
+      out.sources!.push((problems() === before ? s : null) as never);
     });
   }
   if ("control_sinks" in v) {
     if (!Array.isArray(v.control_sinks)) err("type_error", ["origins", "control_sinks"], "`control_sinks` must be a list");
     else v.control_sinks.forEach((s, i) => {
       const at = ["origins", "control_sinks", i];
-      if (!isRecord(s)) return err("type_error", at, "a control sink must be a mapping with `id`, `when`, `min_origin` and `effect`");
+      if (!isRecord(s)) {
+        out.control_sinks!.push(null as never);
+        return err("type_error", at, "a control sink must be a mapping with `id`, `when`, `min_origin` and `effect`");
+      }
       const before = problems();
       unknownKeys(s, ["id", "when", "min_origin", "effect", "reason"], at, "control sink", err);
       checkId(s, at, "a control sink", seen, err);
@@ -171,7 +174,7 @@ export function validateOrigins(v: unknown, seen: Map<string, string>, err: Repo
       known(s.min_origin, [...at, "min_origin"]);
       checkEffect(s, at, "a control sink", err);
       optionalString(s, "reason", at, err);
-      if (problems() === before) keep(out.control_sinks!, s, i);
+      out.control_sinks!.push((problems() === before ? s : null) as never);
     });
   }
   return out;

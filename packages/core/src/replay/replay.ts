@@ -81,7 +81,13 @@ export async function replayAuditLog(lines: Iterable<AuditLine>, options: AuditR
       it.return?.();
     }
   }
-  const verified = verifyChain(verifiedThenReplayed(), { ...options.verify, hash });
+  let verified: ReturnType<typeof verifyChain>;
+  try {
+    verified = verifyChain(verifiedThenReplayed(), { ...options.verify, hash });
+  } catch (e) {
+    // Options the verifier cannot use (a checkpoint key that does not parse): reported, never thrown.
+    return replayer.report(new ReplayError("invalid_options", `the verification options are not usable: ${messageOf(e)}`, undefined, { cause: e }));
+  }
 
   let error: ReplayError | undefined;
   if (readError !== undefined) {
