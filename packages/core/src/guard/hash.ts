@@ -45,7 +45,8 @@ export const SEQUENCE_SEED = 0x9e3779b1 ^ 8;
 
 /** Folds one value into a sequence hash; see {@link SEQUENCE_SEED}. */
 export function hashStep(h: number, value: unknown): number {
-  return Math.imul(h ^ h32(value, 0x9e3779b1, 1), 0x01000193);
+  // Most of an action's fields are absent: their term is a constant, computed once.
+  return Math.imul(h ^ (value === undefined ? ABSENT_TERM : h32(value, 0x9e3779b1, 1)), 0x01000193);
 }
 
 /** Ends a sequence hash of `count` values; see {@link SEQUENCE_SEED}. */
@@ -99,3 +100,6 @@ function h32(v: unknown, seed: number, depth: number): number {
   }
   return mix(sum ^ Math.imul(keys.length, 0x165667b1) ^ 9);
 }
+
+// h32(undefined, seed, 1) for hashStep's seed, after the functions it needs are defined.
+const ABSENT_TERM = h32(undefined, 0x9e3779b1, 1);

@@ -47,6 +47,8 @@ export class SlotTable {
   private readonly tombstones = new Set<number>();
   /** Slots handed out so far: the engine must hold this many records. */
   highWater = 0;
+  /** The id of the entry at the end of `sessions` (the most recent), when known. */
+  private last: string | undefined = undefined;
 
   /** The session's state, created on first sight; `reused` says its slot held an evicted session. */
   session(id: string): { state: SessionState; fresh: boolean; reused: boolean } {
@@ -62,16 +64,21 @@ export class SlotTable {
       planError: undefined, lastSeen: 0, needsReset: reused, grantsUntil: -Infinity, outputs: undefined,
     };
     this.sessions.set(id, state);
+    this.last = id;
     return { state, fresh: true, reused };
   }
 
   /** Marks the session as the most recently active one. */
   touch(id: string, state: SessionState, now: number): void {
     state.lastSeen = now;
+    // An agent's actions mostly come one session at a time: the entry already at the end stays there.
+    if (id === this.last) return;
     // Re-inserting moves the entry to the end of the map's order: the front is the least recent.
     this.sessions.delete(id);
     this.sessions.set(id, state);
+    this.last = id;
   }
+
 
   /** Evicts the least recently active sessions until at most `max` remain. */
   evictOver(max: number): void {
@@ -93,6 +100,7 @@ export class SlotTable {
     const state = this.sessions.get(id);
     if (!state) return;
     this.sessions.delete(id);
+    if (id === this.last) this.last = undefined;
     this.free.push(state.slot);
     if (this.tombstones.size >= MAX_TOMBSTONES) this.tombstones.delete(this.tombstones.values().next().value!);
     this.tombstones.add(hash53(id));
