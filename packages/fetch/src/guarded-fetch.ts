@@ -63,6 +63,13 @@ export function createGuardedFetch(guard: Guard, options: GuardedFetchOptions): 
           ...(hop.body !== undefined ? { body: hop.body as BodyInit } : {}),
           redirect: "manual",
         });
+        // Browsers answer a manual redirect with an opaque response that hides where it leads, so the next
+        // hop cannot be decided: refused, unless the caller asked for manual redirects and so for that
+        // opaque response itself.
+        if (response.type === "opaqueredirect" && hop.redirect !== "manual") {
+          await response.body?.cancel().catch(() => undefined);
+          return denied(refusal("redirect_unverifiable", `\`${hop.url}\` redirected, and the browser hides the redirect's target from scripts, so its next hop cannot be decided; fetch the final url directly`), hop.url, options);
+        }
         if (hop.redirect === "manual" || !isRedirect(response)) {
           return recording && !isRedirect(response) ? await recordResponse(guard, response, decision, recordOptions) : response;
         }

@@ -91,3 +91,31 @@ describe("redirects, hop by hop", () => {
     expect(server.log).toHaveLength(21);
   });
 });
+
+describe("redirects a browser hides (opaque redirects)", () => {
+  // What a browser's fetch returns for `redirect: "manual"`: type `opaqueredirect`, status 0, no headers,
+  // no body, and so no way to see the target. Node's fetch never makes one; this one does.
+  const opaque = (calls: string[]) => (async (url: RequestInfo | URL) => {
+    calls.push(String(url));
+    const r = new Response(null);
+    Object.defineProperty(r, "type", { value: "opaqueredirect" });
+    Object.defineProperty(r, "status", { value: 0 });
+    return r;
+  }) as typeof fetch;
+
+  it("a followed redirect whose target is hidden is refused, with a code that says why", async () => {
+    const calls: string[] = [];
+    const f = createGuardedFetch(await createGuard({ policy: POLICY }), { session: "s1", fetch: opaque(calls) });
+    const e = await f(`${server.origin}/landing`).then(() => undefined, (x: unknown) => x);
+    expect(e).toBeInstanceOf(FetchDeniedError);
+    expect((e as FetchDeniedError).decision.code).toBe("redirect_unverifiable");
+    expect(calls).toEqual([`${server.origin}/landing`]);
+  });
+
+  it("a request that asked for manual redirects gets the opaque response, as the browser would give it", async () => {
+    const calls: string[] = [];
+    const f = createGuardedFetch(await createGuard({ policy: POLICY }), { session: "s1", fetch: opaque(calls) });
+    const r = await f(`${server.origin}/landing`, { redirect: "manual" });
+    expect(r.type).toBe("opaqueredirect");
+  });
+});
