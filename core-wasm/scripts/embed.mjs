@@ -2,12 +2,19 @@
 // and in bundles, with no file system access and no second request.
 import { readFileSync, writeFileSync, mkdirSync } from "node:fs";
 import { createHash } from "node:crypto";
+import { gzipSync } from "node:zlib";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 
 const here = dirname(fileURLToPath(import.meta.url));
 const wasm = readFileSync(join(here, "../dist/trailguard.wasm"));
 const sha256 = createHash("sha256").update(wasm).digest("hex");
+// DESIGN §8: `trailguard.wasm` ≤ 64 KiB gzipped. The build fails past it, so growth is a decision.
+const BUDGET_GZIP_BYTES = 64 * 1024;
+const gzipped = gzipSync(wasm, { level: 9 }).length;
+if (gzipped > BUDGET_GZIP_BYTES) {
+  throw new Error(`the engine is ${gzipped} bytes gzipped, over the budget of ${BUDGET_GZIP_BYTES} bytes (DESIGN §8)`);
+}
 const out = join(here, "../../packages/core/src/engine/wasm-binary.ts");
 mkdirSync(dirname(out), { recursive: true });
 writeFileSync(
@@ -16,4 +23,4 @@ writeFileSync(
     `/** sha256 of the embedded engine. */\nexport const ENGINE_SHA256 = "${sha256}";\n` +
     `/** The engine, base64. */\nexport const ENGINE_BASE64 =\n  "${wasm.toString("base64")}";\n`,
 );
-console.log(`engine: ${wasm.length} bytes, sha256 ${sha256.slice(0, 12)}…`);
+console.log(`engine: ${wasm.length} bytes, ${gzipped} gzipped (budget ${BUDGET_GZIP_BYTES}), sha256 ${sha256.slice(0, 12)}…`);
