@@ -1,0 +1,81 @@
+// The parts of bench/RESULTS.md: the budget table of DESIGN §8 and one section per suite, each read from
+// that suite's JSON. A missing suite or field gives "not measured", never a number.
+import { existsSync, readFileSync } from "node:fs";
+import { gzipSync } from "node:zlib";
+
+const us = (x) => (x === undefined ? "—" : `${x < 10 ? x.toFixed(2) : x < 100 ? x.toFixed(1) : Math.round(x).toLocaleString("en")} µs`);
+const times = (x) => (x === undefined ? "—" : `${x < 10 ? x.toFixed(1) : Math.round(x).toLocaleString("en")}×`);
+const find = (rows, prefix) => rows?.find((r) => r.name.startsWith(prefix));
+
+/** The gzipped size of a built file, or undefined when it has not been built. */
+function gzipped(path) {
+  const file = new URL(path, import.meta.url);
+  return existsSync(file) ? gzipSync(readFileSync(file), { level: 9 }).length : undefined;
+}
+
+/**
+ * One row per budget of DESIGN §8: what it asks, what was measured, and whether it is met (undefined:
+ * not measured).
+ *
+ * @example
+ * budgetRows({ latest }) // [{ budget: "p50 ≤ 3 µs …", measured: "2.21 µs", met: true }, …]
+ */
+export function budgetRows({ latest, redos, startup }) {
+  const rows = latest.results;
+  const cedar = find(rows, "cedar");
+  const cels = rows.filter((r) => r.name.startsWith("cel") || r.name.includes("CEL") || r.name.includes("cel"));
+  const hand = find(rows, "hand-written");
+  const traj = latest.with_trajectory;
+  const small = latest.scaling?.find((s) => s.rules === 10);
+  const large = latest.scaling?.find((s) => s.rules === 1000);
+  const slowestCel = cels.length ? Math.min(...cels.map((r) => r.ratio_p50)) : undefined;
+  const wasm = gzipped("../../core-wasm/dist/trailguard.wasm");
+  const attack = redos?.budget;
+  return [
+    { budget: "reference policy (100 rules, sequences, flows, limits) p50 ≤ 3 µs", measured: us(traj?.p50_us), met: traj && traj.p50_us <= 3 },
+    { budget: "… p99 ≤ 15 µs", measured: us(traj?.p99_us), met: traj && traj.p99_us <= 15 },
+    { budget: "… with the audit chain append p50 ≤ 6 µs", measured: us(latest.audit?.with.p50_us), met: latest.audit && latest.audit.with.p50_us <= 6 },
+    { budget: "≥ 20× faster than cedar-wasm", measured: times(cedar?.ratio_p50), met: cedar && cedar.ratio_p50 >= 20 },
+    { budget: "≥ 5× faster than a CEL interpreter in JS", measured: slowestCel === undefined ? "—" : `${times(slowestCel)} (the faster CEL peer)`, met: slowestCel !== undefined && slowestCel >= 5 },
+    { budget: "within 5× of hand-written JS", measured: hand ? `${times(1 / hand.ratio_p50)} hand-written JS's p50` : "—", met: hand && 1 / hand.ratio_p50 <= 5 },
+    { budget: "1,000 rules ≤ 1.5× 10 rules", measured: small && large ? times(large.p50_us / small.p50_us) : "—", met: small && large ? large.p50_us / small.p50_us <= 1.5 : undefined },
+    { budget: "1 MiB adversarial input, ReDoS-prone pattern: linear, < 20 ms", measured: attack ? `${attack.max_ms_at_1mib.toFixed(1)} ms worst accepted pattern, growth ${attack.growth.toFixed(1)}× for 16× input` : "—", met: attack ? attack.max_ms_at_1mib < 20 && attack.linear : undefined },
+    { budget: "≤ 4 KiB engine memory per idle session; 100,000 sessions", measured: latest.memory ? `${latest.memory.bytes_per_session} bytes per session over ${latest.memory.sessions.toLocaleString("en")} sessions` : "—", met: latest.memory && latest.memory.bytes_per_session <= 4096 && latest.memory.sessions >= 100_000 },
+    { budget: "`trailguard.wasm` ≤ 64 KiB gzipped", measured: wasm === undefined ? "—" : `${(wasm / 1024).toFixed(1)} KiB`, met: wasm === undefined ? undefined : wasm <= 64 * 1024 },
+    { budget: "guard ready (instantiate + compile a 100-rule policy) < 25 ms", measured: startup?.cold ? `${startup.cold.median_ms.toFixed(1)} ms median in a fresh process` : "—", met: startup?.cold ? startup.cold.median_ms < 25 : undefined },
+  ];
+}
+
+/**
+ * The sections after the budget table, one per suite; `chart(file, spec)` writes an SVG and returns its
+ * Markdown.
+ *
+ * @example
+ * lines.push(...suiteSections(data, chart));
+ */
+export function suiteSections({ latest }, chart) {
+  const out = [];
+  out.push("## Latency against peers (100-rule reference policy)", "");
+  out.push("| contender | p50 | p99 | ops/s | × trailguard p50 | agrees |", "|---|---|---|---|---|---|");
+  for (const r of latest.results) out.push(`| ${r.name} | ${us(r.p50_us)} | ${us(r.p99_us)} | ${r.ops_per_s.toLocaleString("en")} | ${times(r.ratio_p50)} | ${Math.round(r.agreement * 100)}% |`);
+  out.push("");
+  if (latest.scaling) {
+    out.push("## Latency by rule count", "");
+    out.push(chart("latency-by-rules.svg", {
+      title: "guard.check p50 by rule count",
+      x: { label: "rules in the policy", log: true },
+      y: { label: "p50 µs" },
+      series: [{ name: "trailguard guard.check", points: latest.scaling.map((s) => [s.rules, s.p50_us]) }],
+    }));
+    out.push("");
+  }
+  const t = latest.with_trajectory;
+  if (t) {
+    out.push("## Trajectory rules, audit, memory", "");
+    out.push(`- Sequences, limits and flows on top of the 100 rules: best round p50 ${us(t.p50_us)}, p99 ${us(t.p99_us)}; median round p50 ${us(t.median_p50_us)}.`);
+    if (latest.audit) out.push(`- With the audit chain: p50 ${us(latest.audit.with.p50_us)} (+${us(latest.audit.append_p50_us)} on the decision path); the whole record ${us(latest.audit.record_us)} per decision, amortised.`);
+    if (latest.memory) out.push(`- Memory: ${latest.memory.bytes_per_session} bytes per idle session over ${latest.memory.sessions.toLocaleString("en")} sessions (engine record ${latest.memory.record_bytes} bytes).`);
+    out.push("");
+  }
+  return out;
+}
