@@ -41,7 +41,7 @@ export async function runSuite(rules, s) {
   const contenders = [];
   let trajectory;
   for (const [name, decide] of Object.entries(peers)) {
-    // The agreement pass over the whole mix is also the start of the contender's warm-up.
+    // The agreement pass over the mix is also the start of the contender's warm-up.
     const t0 = Date.now();
     const agree = agreement(decide, reference, s.AGREEMENT_STRIDE);
     const warmedMs = Date.now() - t0;
