@@ -4,6 +4,7 @@
 
 import { createGuard, loadPolicy, canonicaliseUrl, canonicaliseShell } from "@trailguard/core";
 import { parse as celParse } from "@marcbachmann/cel-js";
+import { celEnv, isCelError, parse as bufParse, plan as bufPlan } from "@bufbuild/cel";
 import * as cedar from "@cedar-policy/cedar-wasm/nodejs";
 import { referencePolicy } from "./reference.mjs";
 // The engine host is internal to core; the bench reaches it to measure the engine without canonicalising.
@@ -29,6 +30,10 @@ export function canonical(action) {
   return a;
 }
 
+// What a peer's evaluation returns for an erring condition when the peer reports errors as values
+// (@bufbuild/cel) rather than throwing: a throw the peer never made would be timed as its cost.
+const ERRED = Symbol("erred");
+
 /** Precedence as the engine applies it, for the peers that evaluate rule by rule. */
 function combine(rules, evaluate, a) {
   let best = -1;
@@ -37,8 +42,9 @@ function combine(rules, evaluate, a) {
     try {
       m = evaluate(r, a);
     } catch {
-      m = RANK[r.effect] >= 2; // an erring condition matches only restrictive rules (DESIGN §4)
+      m = ERRED;
     }
+    if (m === ERRED) m = RANK[r.effect] >= 2; // an erring condition matches only restrictive rules (DESIGN §4)
     if (m === true && RANK[r.effect] > best) best = RANK[r.effect];
   }
   return best < 0 ? "deny" : NAMES[best];
@@ -61,6 +67,10 @@ export async function buildPeers(n, actions) {
 
   const celRules = ref.rules.map((r) => ({ ...r, fn: celParse(r.when) }));
   const celCtx = canon.map((a) => ({ action: a, sets: ref.sets }));
+  // @bufbuild/cel: each condition parsed and planned once in one environment (its standard library
+  // covers startsWith, contains, matches and size); evaluated on the same activation as cel-js.
+  const bufEnv = celEnv();
+  const bufRules = ref.rules.map((r) => ({ ...r, fn: bufPlan(bufEnv, bufParse(r.when)) }));
 
   const cedarPolicies = ref.rules.map(toCedar).join("\n");
   const parsed = cedar.preparsePolicySet(`ref${n}`, { staticPolicies: cedarPolicies });
@@ -80,6 +90,10 @@ export async function buildPeers(n, actions) {
     "trailguard engine only": (i) => NAMES[engine.decide([canon[i]], ENGINE_INPUTS).effect],
     "hand-written JS": (i) => combine(ref.rules, (r, a) => r.js(a), canon[i]),
     "cel-js (@marcbachmann)": (i) => combine(celRules, (r, c) => r.fn(c), celCtx[i]),
+    "@bufbuild/cel": (i) => combine(bufRules, (r, c) => {
+      const v = r.fn(c);
+      return isCelError(v) ? ERRED : v;
+    }, celCtx[i]),
     "cedar-wasm": (i) => (cedar.statefulIsAuthorized(cedarCalls[i]).response?.decision === "allow" ? "allow" : "deny"),
   };
 }
