@@ -59,15 +59,31 @@ export function suiteSections({ latest }, chart) {
   out.push("| contender | p50 | p99 | ops/s | × trailguard p50 | agrees |", "|---|---|---|---|---|---|");
   for (const r of latest.results) out.push(`| ${r.name} | ${us(r.p50_us)} | ${us(r.p99_us)} | ${r.ops_per_s.toLocaleString("en")} | ${times(r.ratio_p50)} | ${Math.round(r.agreement * 100)}% |`);
   out.push("");
-  if (latest.scaling) {
-    out.push("## Latency by rule count", "");
+  if (latest.by_size?.length) {
+    out.push("## Latency by rule count, against peers", "");
+    out.push("Each size runs in its own process: trailguard and every peer on the same actions (best round p50, p99 in parentheses, × trailguard's p50 at that size).", "");
+    const names = latest.by_size[0].contenders.map((c) => c.name);
+    out.push(`| contender | ${latest.by_size.map((z) => `${z.rules.toLocaleString("en")} rules`).join(" | ")} |`, `|---|${latest.by_size.map(() => "---").join("|")}|`);
+    for (const name of names) {
+      const cells = latest.by_size.map((z) => {
+        const c = z.contenders.find((x) => x.name === name);
+        return c ? `${us(c.p50_us)} (${us(c.p99_us)}), ${times(c.ratio_p50)}` : "—";
+      });
+      out.push(`| ${name} | ${cells.join(" | ")} |`);
+    }
+    out.push(`| trailguard, + sequences, limits, flows | ${latest.by_size.map((z) => (z.trajectory ? `${us(z.trajectory.p50_us)} (${us(z.trajectory.p99_us)}), ${times(z.trajectory.ratio_p50)} its per-action p50` : "—")).join(" | ")} |`, "");
+    const series = names.map((name) => ({ name, points: latest.by_size.flatMap((z) => z.contenders.filter((c) => c.name === name).map((c) => [z.rules, c.p50_us])) }));
+    series.splice(1, 0, { name: "trailguard + trajectory", points: latest.by_size.filter((z) => z.trajectory).map((z) => [z.rules, z.trajectory.p50_us]) });
     out.push(chart("latency-by-rules.svg", {
-      title: "guard.check p50 by rule count",
+      title: "p50 per decision by rule count (log scale)",
       x: { label: "rules in the policy", log: true },
-      y: { label: "p50 µs" },
-      series: [{ name: "trailguard guard.check", points: latest.scaling.map((s) => [s.rules, s.p50_us]) }],
+      y: { label: "p50 µs", log: true },
+      series: series.filter((x) => x.points.length > 0),
     }));
     out.push("");
+  }
+  if (latest.scaling) {
+    out.push(`Interleaved in one process, guard.check p50 at ${latest.scaling.map((z) => `${z.rules.toLocaleString("en")} rules ${us(z.p50_us)}`).join(", ")}.`, "");
   }
   const t = latest.with_trajectory;
   if (t) {

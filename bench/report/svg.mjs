@@ -1,11 +1,11 @@
 // A small line chart as SVG text: enough for bench/RESULTS.md's two charts, with no plotting dependency
 // (the charts are regenerated from JSON by `pnpm bench:report` and reviewed as text in diffs).
 
-const W = 640;
+const W = 760;
 const H = 360;
 // Room for the axis labels and tick numbers (left, bottom) and the legend (right).
-const PAD = { left: 64, right: 170, top: 36, bottom: 48 };
-const COLORS = ["#0969da", "#cf222e", "#1a7f37", "#8250df", "#bf8700", "#57606a"];
+const PAD = { left: 64, right: 230, top: 36, bottom: 48 };
+const COLORS = ["#0969da", "#cf222e", "#1a7f37", "#8250df", "#bf8700", "#57606a", "#e16f24", "#1b7c83"];
 
 const esc = (s) => String(s).replace(/[&<>"]/g, (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;" })[c]);
 
