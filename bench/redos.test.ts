@@ -126,10 +126,13 @@ describe("counting", () => {
     const small = smallInputs(rows[0]!).map(() => ({ engine: false, dfa: false, js: false }));
     small[1] = { engine: true, dfa: false, js: true };
     const results = [{ id: 1, ok: true, small, effects: ["deny", "allow"], jsMatched: [false, false] }];
-    expect(disagreements(results, rows, [1024, 4096])).toEqual([
-      { id: 1, against: "dfa", input: "a", engine: true, other: false },
-      { id: 1, against: "regexp", input: "attack at 1024 bytes", engine: true, other: false },
-    ]);
+    expect(disagreements(results, rows, [1024, 4096])).toEqual({
+      list: [
+        { id: 1, against: "dfa", input: "a", engine: true, other: false },
+        { id: 1, against: "regexp", input: "attack at 1024 bytes", engine: true, other: false },
+      ],
+      compared: { dfa: 6, regexp: 8 },
+    });
   });
 
   it("computes quantiles, histograms and tables deterministically", () => {
