@@ -10,7 +10,13 @@ const COLORS = ["#0969da", "#cf222e", "#1a7f37", "#8250df", "#bf8700", "#57606a"
 const esc = (s) => String(s).replace(/[&<>"]/g, (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;" })[c]);
 
 /** Round numbers for ticks: 1, 2, 5 × powers of ten on linear axes; powers of ten on log axes. */
-function ticks(min, max, log) {
+function ticks(min, max, log, unit) {
+  if (log && unit === "bytes") {
+    // Sizes read best in binary steps: 1 KiB, 4 KiB, 16 KiB, …
+    const out = [];
+    for (let e = Math.floor(Math.log(min) / Math.log(4)); e <= Math.ceil(Math.log(max) / Math.log(4)); e++) out.push(4 ** e);
+    return out;
+  }
   if (log) {
     const out = [];
     for (let e = Math.floor(Math.log10(min)); e <= Math.ceil(Math.log10(max)); e++) out.push(10 ** e);
@@ -45,8 +51,8 @@ export function lineChart({ title, x, y, series }) {
   const ys = all.map((p) => p[1]);
   const [x0, x1] = [Math.min(...xs), Math.max(...xs)];
   const [y0, y1] = y.log ? [Math.min(...ys), Math.max(...ys)] : [0, Math.max(...ys) * 1.1];
-  const xt = ticks(x0, x1, x.log);
-  const yt = ticks(y0, y1, y.log);
+  const xt = ticks(x0, x1, x.log, x.unit);
+  const yt = ticks(y0, y1, y.log, y.unit);
   const [xa, xb] = [x.log ? xt[0] : x0, x.log ? xt.at(-1) : x1];
   const [ya, yb] = [y.log ? yt[0] : 0, yt.at(-1)];
   const sx = (v) => PAD.left + ((x.log ? Math.log10(v) - Math.log10(xa) : v - xa) / ((x.log ? Math.log10(xb) - Math.log10(xa) : xb - xa) || 1)) * (W - PAD.left - PAD.right);
