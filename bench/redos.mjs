@@ -11,7 +11,7 @@ import { FIELD } from "./redos/accept.mjs";
 import { SCANS_ALL, disagreements, measureRegExp, measureShell, measureTrailguard, recheck } from "./redos/attacks.mjs";
 import { measureList } from "./redos/real-world.mjs";
 import { canary } from "./machine.mjs";
-import { histogram, kib, median, ms, quantile, share, table } from "./redos/report.mjs";
+import { histogram, kib, median, ms, quantile, share, stringify, table } from "./redos/report.mjs";
 
 const args = process.argv.slice(2);
 const quick = args.includes("--quick");
@@ -166,6 +166,6 @@ if (json) {
     seconds: { trailguard: tgSeconds, regexp: jsSeconds, real_world: listSeconds, total: (performance.now() - started) / 1000 },
   };
   mkdirSync(new URL("./results/", import.meta.url), { recursive: true });
-  writeFileSync(new URL("./results/redos.json", import.meta.url), `${JSON.stringify(report)}\n`);
+  writeFileSync(new URL("./results/redos.json", import.meta.url), `${stringify(report)}\n`);
   log("wrote bench/results/redos.json");
 }

@@ -6,7 +6,7 @@ import { attackString, everyNth, javaUnescape, parseAttacks, parsePatternList, p
 import { accept, actionFor, crossCheck, policyYaml, reasonBucket, refusedAt } from "./redos/accept.mjs";
 import { disagreements, smallInputs } from "./redos/attacks.mjs";
 import { RegExpRunner } from "./redos/js-regexp.mjs";
-import { histogram, quantile, table } from "./redos/report.mjs";
+import { histogram, quantile, stringify, table } from "./redos/report.mjs";
 
 describe("attack recipes", () => {
   it("undoes the Java string escapes of prefix, pump and suffix, and only those", () => {
@@ -140,5 +140,14 @@ describe("counting", () => {
     expect(quantile([5, 1, 4, 2, 3], 0.9)).toBe(5);
     expect(histogram(["b", "a", "b", "c", "a"])).toEqual([["a", 2], ["b", 2], ["c", 1]]);
     expect(table(["x", "yy"], [["10", "2"]])).toBe("x   yy\n--  --\n10  2");
+  });
+
+  it("writes JSON that reads back the same, arrays of plain values on one line", () => {
+    const v = { a: [1, "x]", null], b: [["missing closing ]", 2], { c: NaN, g: [1] }], d: {}, e: [], f: undefined, h: { i: { j: 1 } } };
+    const text = stringify(v);
+    expect(JSON.parse(text)).toEqual(JSON.parse(JSON.stringify(v)));
+    expect(text).toContain('"a": [1,"x]",null]');
+    expect(text).toContain('{"c":null,"g":[1]}');
+    expect(text).toContain('"h": {\n');
   });
 });

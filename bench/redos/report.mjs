@@ -54,3 +54,20 @@ export function table(header, rows) {
   const line = (r) => r.map((x, c) => x.padEnd(width[c])).join("  ").trimEnd();
   return [line(cells[0]), line(width.map((w) => "-".repeat(w))), ...cells.slice(1).map(line)].join("\n");
 }
+
+/**
+ * JSON indented, except that arrays of plain values and objects of plain values (or arrays of them)
+ * take one line each: the results file stays readable and diffable with one line per pattern row,
+ * instead of one per number.
+ *
+ * @example stringify({ a: [1, 2], b: { c: { d: "x" } } }) // '{\n  "a": [1,2],\n  "b": {\n    "c": {"d":"x"}\n  }\n}'
+ */
+export function stringify(value, indent = "") {
+  const flat = (v) => v === null || typeof v !== "object";
+  const flatList = (v) => flat(v) || (Array.isArray(v) && v.every(flat));
+  if (flatList(value) || (!Array.isArray(value) && Object.values(value).every(flatList))) return JSON.stringify(value) ?? "null";
+  const inner = `${indent}  `;
+  if (Array.isArray(value)) return `[\n${value.map((v) => inner + stringify(v, inner)).join(",\n")}\n${indent}]`;
+  const entries = Object.entries(value).filter(([, v]) => v !== undefined);
+  return `{\n${entries.map(([k, v]) => `${inner}${JSON.stringify(k)}: ${stringify(v, inner)}`).join(",\n")}\n${indent}}`;
+}
