@@ -20,21 +20,23 @@ const quick = args.includes("--quick");
 const ROUNDS = quick ? 3 : 5;
 const overhead = timerOverhead();
 // The first round warms every contender for at least a second (V8 keeps optimising well past the first
-// thousands of calls); each later round re-warms briefly, as the other contenders ran in between.
+// thousands of calls); each block of a later round re-warms briefly, as other contenders ran in between.
 const WARMUP = { warmCalls: 5_000, warmMs: quick ? 300 : 1_000, samples: 1_000, budgetMs: 100, overhead };
 // 20,000 samples give the p99 200 samples of tail; the budget caps the slow (network) contenders.
-const ROUND = { warmCalls: 500, warmMs: 50, samples: quick ? 5_000 : 20_000, budgetMs: quick ? 400 : 1_500, overhead };
+const MEASURED = { warmCalls: 200, warmMs: 0, samples: quick ? 5_000 : 20_000, budgetMs: quick ? 400 : 1_500, overhead };
+// Blocks per round: each a fraction of a second, shorter than the machine's disturbed stretches.
+const BLOCKS = 10;
 
 const { guard, groups } = await adapterGroups();
 
 // Answers first: an adapter that refused (no session, a mapping fault) would time the refusal path.
 for (const { pairs } of groups) for (const p of pairs) await p.verify();
 
-// Each pair's contenders back to back in every round: the unguarded call (where there is one), the bare
-// guard, the adapter.
+// A pair's contenders (the unguarded call where there is one, the bare guard, the adapter) alternate
+// block by block within each round.
 const roles = (p) => (p.plain ? ["plain", "bare", "adapter"] : ["bare", "adapter"]);
-const contenders = groups.flatMap(({ pairs }) => pairs.flatMap((p) => roles(p).map((role) => contender(`${p.label} | ${role}`, p[role].call, p.n))));
-const { best, marks } = await bestOfRounds(contenders, { rounds: ROUNDS, warmup: WARMUP, round: ROUND, before: () => Math.round(canary()) });
+const pairGroups = groups.flatMap(({ pairs }) => pairs.map((p) => roles(p).map((role) => contender(`${p.label} | ${role}`, p[role].call, p.n))));
+const { best, marks } = await bestOfRounds(pairGroups, { rounds: ROUNDS, warmup: WARMUP, measured: MEASURED, blocks: BLOCKS, before: () => Math.round(canary()) });
 
 const fmt = (x, w = 8, d = 2) => x.toFixed(d).padStart(w);
 console.log(`reference policy: 100 rules; timer overhead ${overhead} ns subtracted; best of ${ROUNDS} rounds, each adapter alternating with its bare guard`);
@@ -47,6 +49,9 @@ for (const { title, pairs } of groups) {
     const [plain, b, a] = ["plain", "bare", "adapter"].map((role) => (p[role] ? { name: p[role].name, ...best[`${p.label} | ${role}`] } : undefined));
     const r = { group: title, label: p.label, ...(p.note ? { note: p.note } : {}), ...(plain ? { plain } : {}), bare: b, adapter: a, overhead_p50_us: a.p50_us - b.p50_us, ratio_p50: a.p50_us / b.p50_us, overhead_p99_us: a.p99_us - b.p99_us };
     if (plain) r.added_over_unguarded_p50_us = a.p50_us - plain.p50_us;
+    // The same difference round by round (both sides of each from the same stretch of machine time).
+    const diffs = a.round_p50_us.map((x, k) => x - b.round_p50_us[k]).sort((x, y) => x - y);
+    r.overhead_p50_us_by_round = { min: diffs[0], median: diffs[diffs.length >> 1], max: diffs.at(-1) };
     results.push(r);
     const row = (x) => `  ${x.name.padEnd(44)} ${fmt(x.p50_us)} ${fmt(x.p99_us)} ${String(x.ops_per_s).padStart(8)}`;
     console.log(`  ${p.label}${p.note ? ` — ${p.note}` : ""}`);
@@ -55,7 +60,7 @@ for (const { title, pairs } of groups) {
     console.log(`${row(a)} ${fmt(r.overhead_p50_us)} ${fmt(r.ratio_p50, 6)}${plain ? fmt(r.added_over_unguarded_p50_us, 19) : ""}`);
   }
 }
-console.log("\n+p50: the adapter's best-round p50 minus its bare guard's; ×p50: their ratio. Median rounds are in the JSON.");
+console.log("\n+p50: the adapter's best-round p50 minus its bare guard's; ×p50: their ratio. Median rounds and the difference round by round are in the JSON.");
 
 if (json) {
   mkdirSync(new URL("./results/", import.meta.url), { recursive: true });
