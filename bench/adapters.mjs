@@ -39,28 +39,30 @@ const pairGroups = groups.flatMap(({ pairs }) => pairs.map((p) => roles(p).map((
 const { best, marks } = await bestOfRounds(pairGroups, { rounds: ROUNDS, warmup: WARMUP, measured: MEASURED, blocks: BLOCKS, before: () => Math.round(canary()) });
 
 const fmt = (x, w = 8, d = 2) => x.toFixed(d).padStart(w);
+const r2 = (x) => Math.round(x * 100) / 100;
 console.log(`reference policy: 100 rules; timer overhead ${overhead} ns subtracted; best of ${ROUNDS} rounds, each adapter alternating with its bare guard`);
 console.log(`node ${process.version}, ${cpus()[0]?.model ?? "unknown cpu"} × ${cpus().length}; machine canary per round (ns, ~1,700 undisturbed): ${marks.join(", ")}`);
 const results = [];
 for (const { title, pairs } of groups) {
   console.log(`\n${title}`);
-  console.log(`  ${"".padEnd(44)} ${"p50 µs".padStart(8)} ${"p99 µs".padStart(8)} ${"ops/s".padStart(8)} ${"+p50 µs".padStart(8)} ${"×p50".padStart(6)} ${"+p50 µs unguarded".padStart(18)}`);
+  console.log(`  ${"".padEnd(44)} ${"p50 µs".padStart(8)} ${"p99 µs".padStart(8)} ${"ops/s".padStart(8)} ${"+p50 µs".padStart(8)} ${"×p50".padStart(6)} ${"+p50 by round".padStart(14)} ${"+p50 over unguarded".padStart(20)}`);
   for (const p of pairs) {
     const [plain, b, a] = ["plain", "bare", "adapter"].map((role) => (p[role] ? { name: p[role].name, ...best[`${p.label} | ${role}`] } : undefined));
-    const r = { group: title, label: p.label, ...(p.note ? { note: p.note } : {}), ...(plain ? { plain } : {}), bare: b, adapter: a, overhead_p50_us: a.p50_us - b.p50_us, ratio_p50: a.p50_us / b.p50_us, overhead_p99_us: a.p99_us - b.p99_us };
-    if (plain) r.added_over_unguarded_p50_us = a.p50_us - plain.p50_us;
+    const r = { group: title, label: p.label, ...(p.note ? { note: p.note } : {}), ...(plain ? { plain } : {}), bare: b, adapter: a, overhead_p50_us: r2(a.p50_us - b.p50_us), ratio_p50: r2(a.p50_us / b.p50_us), overhead_p99_us: r2(a.p99_us - b.p99_us) };
+    if (plain) r.added_over_unguarded_p50_us = r2(a.p50_us - plain.p50_us);
     // The same difference round by round (both sides of each from the same stretch of machine time).
-    const diffs = a.round_p50_us.map((x, k) => x - b.round_p50_us[k]).sort((x, y) => x - y);
+    const diffs = a.round_p50_us.map((x, k) => r2(x - b.round_p50_us[k])).sort((x, y) => x - y);
     r.overhead_p50_us_by_round = { min: diffs[0], median: diffs[diffs.length >> 1], max: diffs.at(-1) };
     results.push(r);
     const row = (x) => `  ${x.name.padEnd(44)} ${fmt(x.p50_us)} ${fmt(x.p99_us)} ${String(x.ops_per_s).padStart(8)}`;
     console.log(`  ${p.label}${p.note ? ` — ${p.note}` : ""}`);
     if (plain) console.log(row(plain));
     console.log(row(b));
-    console.log(`${row(a)} ${fmt(r.overhead_p50_us)} ${fmt(r.ratio_p50, 6)}${plain ? fmt(r.added_over_unguarded_p50_us, 19) : ""}`);
+    console.log(`${row(a)} ${fmt(r.overhead_p50_us)} ${fmt(r.ratio_p50, 6)} ${fmt(r.overhead_p50_us_by_round.median, 14)}${plain ? fmt(r.added_over_unguarded_p50_us, 21) : ""}`);
   }
 }
-console.log("\n+p50: the adapter's best-round p50 minus its bare guard's; ×p50: their ratio. Median rounds and the difference round by round are in the JSON.");
+console.log("\n+p50: the adapter's best-round p50 minus its bare guard's; ×p50: their ratio; +p50 by round: the median over rounds of the");
+console.log("same difference within each round. Every round's p50 is in the JSON.");
 
 if (json) {
   mkdirSync(new URL("./results/", import.meta.url), { recursive: true });
