@@ -9,7 +9,8 @@
 
 import { writeFileSync, mkdirSync } from "node:fs";
 import { cpus } from "node:os";
-import { bestOfRounds, contender, timerOverhead } from "./harness.mjs";
+import { bestOfRounds, contender } from "./harness.mjs";
+import { timerOverhead } from "./measure.mjs";
 import { canary } from "./machine.mjs";
 import { adapterGroups } from "./adapters-setup.mjs";
 

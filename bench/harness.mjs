@@ -3,22 +3,9 @@
 // fastest round is the code's own cost). On the reference VM the machine's state flips every few
 // seconds, so within a round a pair alternates in short blocks: both see the same stretches of it.
 
+import { quantile } from "./measure.mjs";
+
 const AsyncFunction = (async () => {}).constructor;
-
-/** The q-quantile of sorted numbers. */
-export function quantile(sorted, q) {
-  return sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))];
-}
-
-/** The median cost of an empty hrtime pair, in ns: subtracted from every sample. */
-export function timerOverhead() {
-  const t = new Array(10_000);
-  for (let i = 0; i < t.length; i++) {
-    const a = process.hrtime.bigint();
-    t[i] = Number(process.hrtime.bigint() - a);
-  }
-  return quantile(t.sort((a, b) => a - b), 0.5);
-}
 
 // Each contender gets its own compiled copy of the loop (as run.mjs does): one shared loop would see every
 // contender at one call site, and its type feedback would mix their shapes. One block: a warm-up, timed

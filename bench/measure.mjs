@@ -39,6 +39,7 @@ export function timerOverhead() {
   return quantile(t.sort((a, b) => a - b), 0.5);
 }
 
+/** The q-quantile of sorted numbers. */
 export function quantile(sorted, q) {
   return sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))];
 }

@@ -15,6 +15,7 @@ import { writeFileSync, mkdirSync } from "node:fs";
 import { cpus } from "node:os";
 import { fileURLToPath } from "node:url";
 import { canary } from "./machine.mjs";
+import { quantile } from "./measure.mjs";
 
 const args = process.argv.slice(2);
 
@@ -80,8 +81,10 @@ const MANY = 100_000;
 // the warm figure counts the runs after these.
 const WARM_SKIP = 30;
 
-const quantile = (xs, q) => [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor(q * xs.length))];
-const summary = (xs) => ({ median: round(quantile(xs, 0.5)), p90: round(quantile(xs, 0.9)), min: round(Math.min(...xs)) });
+const summary = (xs) => {
+  const sorted = [...xs].sort((a, b) => a - b);
+  return { median: round(quantile(sorted, 0.5)), p90: round(quantile(sorted, 0.9)), min: round(sorted[0]) };
+};
 const round = (x) => Math.round(x * 100) / 100;
 
 // The machine's state (machine.mjs) before the children run, and before the warm figures.

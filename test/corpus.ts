@@ -31,3 +31,29 @@ export function loadCorpus(dir = CORPUS_DIR): PolicyCase[] {
     return caseFromObject(parse(readFileSync(f, "utf8")), name);
   });
 }
+
+/** The corpus cases an adapter runs, and how many it leaves out for each reason. */
+export interface CorpusPartition {
+  routed: PolicyCase[];
+  skipped: Map<string, number>;
+  /** `n: reason` per reason, joined with `separator`. */
+  summary: (separator: string) => string;
+}
+
+/**
+ * Splits the corpus into the cases an adapter can run and those it cannot (`skipReason` returns why,
+ * or undefined), counting the reasons, so every adapter reports what it leaves out the same way.
+ *
+ * @example
+ * const { routed, summary } = partitionCorpus(loadCorpus(), (c) => (hasHttp(c) ? undefined : "no http action"));
+ */
+export function partitionCorpus(cases: readonly PolicyCase[], skipReason: (c: PolicyCase) => string | undefined): CorpusPartition {
+  const routed: PolicyCase[] = [];
+  const skipped = new Map<string, number>();
+  for (const c of cases) {
+    const why = skipReason(c);
+    if (why === undefined) routed.push(c);
+    else skipped.set(why, (skipped.get(why) ?? 0) + 1);
+  }
+  return { routed, skipped, summary: (separator) => [...skipped].map(([why, n]) => `${n}: ${why}`).join(separator) };
+}

@@ -2,7 +2,7 @@
 // the action the guard decides (DESIGN §3), and builds the refusals the adapter makes itself. Every
 // entry point of `guardCrew` maps through here, so they agree on what a policy sees.
 
-import type { Action, Decision } from "@trailguard/core";
+import type { Action } from "@trailguard/core";
 
 /**
  * CrewAI's own names for its delegation tools, so that a policy or a log reads like the crew it guards.
@@ -31,12 +31,6 @@ export function toolAction(session: string, agent: string, tool: string, args: R
  */
 export function handOffAction(kind: "delegate" | "message", session: string, from: string, to: string, args: Record<string, unknown>): Action {
   return { kind, session, agent: from, target: to, args };
-}
-
-/** The refusal for a fault in the adapter itself (DESIGN §5: an adapter exception is a deny). */
-export function adapterFault(error: unknown): Decision {
-  const message = error instanceof Error ? error.message : String(error);
-  return { effect: "deny", code: "adapter_error", reason: `the trailguard adapter failed: ${message.slice(0, 200)}`, matched: [] };
 }
 
 /**

@@ -6,7 +6,7 @@
 import { describe, it, expect } from "vitest";
 import { compareResults, runCase, type ExpectedDecision, type PolicyCase } from "@trailguard/core/testing";
 import { permits, type Action, type Decision, type Guard, type RecordedResult, type TraceEvent } from "@trailguard/core";
-import { loadCorpus } from "../../../test/corpus.js";
+import { loadCorpus, partitionCorpus } from "../../../test/corpus.js";
 import { guardCrew, type GuardedCrew, type HandOff } from "./index.js";
 
 type ActionEvent = Extract<TraceEvent, { type: "action" }>;
@@ -117,13 +117,8 @@ async function runThroughCrew(c: PolicyCase) {
 }
 
 const cases = loadCorpus();
-const runnable = cases.filter((c) => skipReason(c) === undefined);
-const skipped = new Map<string, number>();
-for (const c of cases) {
-  const reason = skipReason(c);
-  if (reason !== undefined) skipped.set(reason, (skipped.get(reason) ?? 0) + 1);
-}
-const summary = [...skipped].map(([reason, n]) => `${n} skipped: ${reason}`).join("; ");
+const { routed: runnable, skipped, summary: skippedBy } = partitionCorpus(cases, skipReason);
+const summary = skippedBy("; ");
 const handOffCases = runnable.filter((c) => c.events.some((e) => e.type === "action" && e.kind !== "tool")).length;
 
 describe(`conformance corpus through guardCrew: ${runnable.length} of ${cases.length} cases, ${handOffCases} with hand-offs (${summary})`, () => {

@@ -3,8 +3,8 @@
 // guard did not permit. Tool outputs and coworkers' answers go back through `guard.recordResult`, so
 // labels (and fingerprints of labelled values) follow data from one agent to the next.
 
-import { ActionDeniedError, type Action, type Decision, type Guard } from "@trailguard/core";
-import { adapterFault, argsOf, ASK_QUESTION, DELEGATE_WORK, handOffAction, toolAction } from "./action.js";
+import { ActionDeniedError, adapterFault, type Action, type Decision, type Guard } from "@trailguard/core";
+import { argsOf, ASK_QUESTION, DELEGATE_WORK, handOffAction, toolAction } from "./action.js";
 import { decideAction, type DecideOptions } from "./decide.js";
 
 /**

@@ -3,8 +3,7 @@
 // (soft deny) or "throw" (hard deny, kill). Nothing here may let an action run by failing: every fault
 // of the guard call or of the observer becomes a deny.
 
-import { ActionDeniedError, denialText, permits, type Action, type Decision, type Guard } from "@trailguard/core";
-import { adapterFault } from "./action.js";
+import { ActionDeniedError, adapterFault, denialText, permits, type Action, type Decision, type Guard } from "@trailguard/core";
 
 /**
  * Options shared by every entry point of a guarded crew.

@@ -5,8 +5,8 @@
 // of the latest finished task to this one. Only structural types are used, so the adapter does not pin
 // KaibanJS's own LangChain copy.
 
-import { ActionDeniedError, type Guard } from "@trailguard/core";
-import { adapterFault, argsOf, handOffAction, toolAction } from "./action.js";
+import { ActionDeniedError, adapterFault, type Guard } from "@trailguard/core";
+import { argsOf, handOffAction, toolAction } from "./action.js";
 import { decideAction, type DecideOptions } from "./decide.js";
 
 /** The part of a KaibanJS (LangChain) tool the adapter needs. */

@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { Agent, fetch as undiciFetch, type Dispatcher } from "undici";
 import type { Action, Decision, Guard } from "@trailguard/core";
 import { runCase, type ExpectedDecision, type PolicyCase } from "@trailguard/core/testing";
-import { loadCorpus } from "../../../test/corpus.js";
+import { loadCorpus, partitionCorpus } from "../../../test/corpus.js";
 import { createGuardedFetch, FetchDeniedError } from "./index.js";
 import { startLocalServer, type LocalServer } from "./local-server.test-support.js";
 
@@ -94,18 +94,11 @@ function sentMethod(method: string | undefined): string {
 }
 
 const cases = loadCorpus();
-const skipped = new Map<string, number>();
-const routed: PolicyCase[] = [];
-for (const c of cases) {
-  const why = skipReason(c);
-  if (why) skipped.set(why, (skipped.get(why) ?? 0) + 1);
-  else routed.push(c);
-}
+const { routed, skipped, summary } = partitionCorpus(cases, skipReason);
 
 describe("conformance corpus through createGuardedFetch", () => {
   it("routes the corpus's http cases and says why the others are left out", () => {
-    const summary = [...skipped].map(([why, n]) => `${n}: ${why}`).join("\n  ");
-    console.info(`fetch adapter: ${routed.length} of ${cases.length} corpus cases through createGuardedFetch; left out:\n  ${summary}`);
+    console.info(`fetch adapter: ${routed.length} of ${cases.length} corpus cases through createGuardedFetch; left out:\n  ${summary("\n  ")}`);
     expect(routed.length + [...skipped.values()].reduce((a, b) => a + b, 0)).toBe(cases.length);
     expect(routed.length).toBeGreaterThanOrEqual(30);
   });

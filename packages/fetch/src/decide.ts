@@ -2,8 +2,7 @@
 // undici dispatcher, so both refuse the same things the same way. Nothing here throws: every fault is a
 // deny (DESIGN §5, fail closed).
 
-import { permits, type Action, type Decision, type Guard } from "@trailguard/core";
-import { describe, refusal } from "./errors.js";
+import { messageOf, permits, refusal, type Action, type Decision, type Guard } from "@trailguard/core";
 
 /** Who is acting: the options the guarded fetch and the dispatcher share. */
 export interface RequestIdentity {
@@ -63,6 +62,6 @@ export async function decideRequest(guard: Guard, facts: HttpRequestFacts, ident
     }
     return d;
   } catch (e) {
-    return refusal("adapter_error", `the request could not be decided: ${describe(e)}`);
+    return refusal("adapter_error", `the request could not be decided: ${messageOf(e)}`);
   }
 }

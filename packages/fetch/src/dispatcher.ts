@@ -3,10 +3,10 @@
 // reads the dispatcher that `undici`'s `setGlobalDispatcher` installs, so one guarded dispatcher covers
 // both Node's fetch and undici's own.
 
-import { permits, type Guard } from "@trailguard/core";
+import { messageOf, permits, refusal, type Guard } from "@trailguard/core";
 import type { Dispatcher } from "undici";
 import { decideRequest, type RequestIdentity } from "./decide.js";
-import { describe, FetchDeniedError, refusal } from "./errors.js";
+import { FetchDeniedError } from "./errors.js";
 
 /** Options of {@link guardInterceptor}. */
 export type GuardInterceptorOptions = RequestIdentity;
@@ -44,7 +44,7 @@ export function guardInterceptor(guard: Guard, options: GuardInterceptorOptions)
       if (!permits(d)) return fail(new FetchDeniedError(d, url));
       dispatch(opts, handler);
     })();
-    decided.catch((e: unknown) => fail(new FetchDeniedError(refusal("adapter_error", `the request could not be guarded: ${describe(e)}`), url, { cause: e })));
+    decided.catch((e: unknown) => fail(new FetchDeniedError(refusal("adapter_error", `the request could not be guarded: ${messageOf(e)}`), url, { cause: e })));
     // Accepted: the decision is asynchronous, so undici must not wait for a drain.
     return true;
   };

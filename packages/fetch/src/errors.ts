@@ -33,18 +33,3 @@ export class FetchDeniedError extends TypeError {
     this.url = url;
   }
 }
-
-/**
- * A deny the adapter makes itself, when it cannot get a decision from the guard or cannot form the action.
- *
- * @example
- * refusal("adapter_error", "the guard gave no decision"); // { effect: "deny", code: "adapter_error", … }
- */
-export function refusal(code: string, reason: string): Decision {
-  return { effect: "deny", code, reason, matched: [] };
-}
-
-/** A short description of a thrown value, for a refusal's reason. */
-export function describe(e: unknown): string {
-  return e instanceof Error ? e.message : String(e);
-}

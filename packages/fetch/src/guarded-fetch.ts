@@ -1,12 +1,15 @@
 // `createGuardedFetch`: a function with fetch's signature that decides every request, and every redirect
 // hop, before sending it. Anything that goes wrong on the way to a decision is a deny, never a send.
 
-import { permits, type Decision, type Guard } from "@trailguard/core";
+import { messageOf, permits, refusal, type Decision, type Guard } from "@trailguard/core";
 import { decideRequest, type RequestIdentity } from "./decide.js";
-import { describe, FetchDeniedError, refusal } from "./errors.js";
+import { FetchDeniedError } from "./errors.js";
 import { isRedirect, MAX_REDIRECTS, nextHop } from "./redirects.js";
 import { prepareRequest, UnpreparableRequest, type PreparedRequest } from "./request.js";
 import { recordResponse } from "./responses.js";
+
+// One decoder for every request: decoding is stateless without `stream`, and building one per call is waste.
+const UTF8 = new TextDecoder();
 
 /** Options of {@link createGuardedFetch} and {@link installFetchGuard}. */
 export interface GuardedFetchOptions extends RequestIdentity {
@@ -53,7 +56,7 @@ export function createGuardedFetch(guard: Guard, options: GuardedFetchOptions): 
     try {
       hop = await prepareRequest(input, init, maxBody);
       for (let hops = 0; ; hops++) {
-        const body = hop.body !== undefined ? new TextDecoder().decode(hop.body) : undefined;
+        const body = hop.body !== undefined ? UTF8.decode(hop.body) : undefined;
         const decision = await decideRequest(guard, { method: hop.method, url: hop.url, ...(body !== undefined ? { body } : {}) }, options);
         if (!permits(decision)) return denied(decision, hop.url, options);
         const response = await inner(hop.url, {
@@ -84,7 +87,7 @@ export function createGuardedFetch(guard: Guard, options: GuardedFetchOptions): 
       if (e instanceof FetchDeniedError) throw e;
       // Network errors and aborts of the inner fetch pass through as they are (they happened after an allow).
       if (e instanceof TypeError || (e as { name?: unknown })?.name === "AbortError") throw e;
-      throw new FetchDeniedError(refusal("adapter_error", `the request could not be guarded: ${describe(e)}`), hop?.url, { cause: e });
+      throw new FetchDeniedError(refusal("adapter_error", `the request could not be guarded: ${messageOf(e)}`), hop?.url, { cause: e });
     }
   };
   return guarded as typeof fetch;

@@ -2,6 +2,11 @@
 // absolute Request and the exact body bytes the guard decides on. The body is read once, bounded, and
 // the same bytes are what is sent: a stream cannot say one thing to the guard and another to the server.
 
+import { readAtMost } from "@trailguard/core";
+
+// One encoder for every request: encoding keeps no state.
+const UTF8 = new TextEncoder();
+
 /** A request ready to be decided and sent. */
 export interface PreparedRequest {
   method: string;
@@ -120,7 +125,7 @@ function preparePlain(input: string | URL, init: RequestInit | undefined, maxBod
   if (typeof b === "string") {
     // UTF-8 takes at least one byte per UTF-16 unit: a string longer than the bound is over it unencoded.
     if (b.length > maxBodyBytes) throw tooLarge(maxBodyBytes);
-    body = new TextEncoder().encode(b);
+    body = UTF8.encode(b);
     if (body.byteLength > maxBodyBytes) throw tooLarge(maxBodyBytes);
     if (!headers.has("content-type")) headers.append("content-type", TEXT_CONTENT_TYPE);
   }
@@ -138,25 +143,7 @@ function tooLarge(max: number): UnpreparableRequest {
  * await readBounded(new Response("abc").body!, 2); // throws UnpreparableRequest (body_too_large)
  */
 export async function readBounded(stream: ReadableStream<Uint8Array>, max: number): Promise<Uint8Array> {
-  const reader = stream.getReader();
-  const chunks: Uint8Array[] = [];
-  let size = 0;
-  for (;;) {
-    const { done, value } = await reader.read();
-    if (done) break;
-    size += value.byteLength;
-    if (size > max) {
-      // Not awaited: cancelling one branch of a tee'd body settles only once the other is cancelled too.
-      reader.cancel().catch(() => undefined);
-      throw tooLarge(max);
-    }
-    chunks.push(value);
-  }
-  const out = new Uint8Array(size);
-  let at = 0;
-  for (const c of chunks) {
-    out.set(c, at);
-    at += c.byteLength;
-  }
-  return out;
+  const bytes = await readAtMost(stream, max);
+  if (!bytes) throw tooLarge(max);
+  return bytes;
 }

@@ -2,10 +2,13 @@
 // it (DESIGN §4.3, §4.7). Read from a clone, bounded: the caller's response is untouched unless the guard
 // changed the text.
 
-import type { Decision, Guard } from "@trailguard/core";
+import { messageOf, refusal, type Decision, type Guard } from "@trailguard/core";
 import type { RequestIdentity } from "./decide.js";
-import { describe, FetchDeniedError, refusal } from "./errors.js";
+import { FetchDeniedError } from "./errors.js";
 import { readBounded, UnpreparableRequest } from "./request.js";
+
+// One decoder for every response: decoding is stateless without `stream`.
+const UTF8 = new TextDecoder();
 
 /**
  * Records an allowed response's body with `guard.recordResult` and returns the response to hand on: the
@@ -23,7 +26,7 @@ export async function recordResponse(guard: Guard, response: Response, decision:
     const session = typeof options.session === "function" ? options.session() : options.session;
     if (typeof session !== "string" || session === "") throw new Error("the response has no session to be recorded in");
     const bytes = response.body ? await readBounded(response.clone().body!, maxBytes) : new Uint8Array();
-    const text = new TextDecoder().decode(bytes);
+    const text = UTF8.decode(bytes);
     const { output } = guard.recordResult({ session, output: text });
     if (output === text) return response;
     response.body?.cancel().catch(() => undefined);
@@ -38,6 +41,6 @@ export async function recordResponse(guard: Guard, response: Response, decision:
     if (e instanceof UnpreparableRequest) {
       throw new FetchDeniedError(refusal("response_too_large", `the response body is longer than ${maxBytes} bytes, the most recorded (\`recordResponses.maxBytes\`)`), response.url, { cause: decision });
     }
-    throw new FetchDeniedError(refusal("adapter_error", `the response could not be recorded: ${describe(e)}`), response.url, { cause: e });
+    throw new FetchDeniedError(refusal("adapter_error", `the response could not be recorded: ${messageOf(e)}`), response.url, { cause: e });
   }
 }

@@ -73,12 +73,6 @@ export function noSession(tool: string): Decision {
   };
 }
 
-/** The refusal for a fault in the adapter itself (DESIGN §5: an adapter exception is a deny). */
-export function adapterFault(error: unknown): Decision {
-  const message = error instanceof Error ? error.message : String(error);
-  return { effect: "deny", code: "adapter_error", reason: `the trailguard adapter failed: ${message.slice(0, 200)}`, matched: [] };
-}
-
 function isPlainObject(v: unknown): v is Record<string, unknown> {
   if (typeof v !== "object" || v === null || Array.isArray(v)) return false;
   const proto = Object.getPrototypeOf(v) as unknown;

@@ -7,8 +7,8 @@
 import { BaseCallbackHandler } from "@langchain/core/callbacks/base";
 import type { Serialized } from "@langchain/core/load/serializable";
 import { ToolMessage } from "@langchain/core/messages";
-import { ActionDeniedError, permits, type Guard } from "@trailguard/core";
-import { adapterFault, argsOf } from "./action.js";
+import { ActionDeniedError, adapterFault, permits, type Guard } from "@trailguard/core";
+import { argsOf } from "./action.js";
 import { decideCall, type DecideOptions } from "./decide.js";
 import { afterTool } from "./output.js";
 

@@ -9,7 +9,7 @@ import { compareResults, runCase, type ExpectedDecision, type PolicyCase } from 
 import { ToolMessage } from "@langchain/core/messages";
 import { permits, type Action, type Decision, type Guard, type RecordedResult } from "@trailguard/core";
 import type { TraceEvent } from "@trailguard/core";
-import { loadCorpus } from "../../../test/corpus.js";
+import { loadCorpus, partitionCorpus } from "../../../test/corpus.js";
 import { deniedBy, trailguardMiddleware } from "./index.js";
 import { ScriptedModel, callTool, countingTool } from "./langchain.test-support.js";
 
@@ -172,13 +172,8 @@ async function runThroughMiddleware(c: PolicyCase) {
 }
 
 const cases = loadCorpus();
-const runnable = cases.filter((c) => skipReason(c) === undefined);
-const skipped = new Map<string, number>();
-for (const c of cases) {
-  const reason = skipReason(c);
-  if (reason !== undefined) skipped.set(reason, (skipped.get(reason) ?? 0) + 1);
-}
-const summary = [...skipped].map(([reason, n]) => `${n} skipped: ${reason}`).join("; ");
+const { routed: runnable, skipped, summary: skippedBy } = partitionCorpus(cases, skipReason);
+const summary = skippedBy("; ");
 
 const long = runnable.filter((c) => c.events.filter((e) => e.type === "action").length > DIRECT_ABOVE).length;
 const asks = runnable.filter((c) => c.expect?.some(enforcedAsk)).length;

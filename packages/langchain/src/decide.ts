@@ -2,8 +2,8 @@
 // the call, ask the guard (approvals included), tell the observer. Nothing here may let a tool run by
 // failing: every fault of the mapping, the guard or the observer becomes a deny.
 
-import type { Action, Decision, Guard } from "@trailguard/core";
-import { adapterFault, noSession, sessionOf, toolAction, type ActionOptions } from "./action.js";
+import { adapterFault, type Action, type Decision, type Guard } from "@trailguard/core";
+import { noSession, sessionOf, toolAction, type ActionOptions } from "./action.js";
 
 /**
  * Options every hook shares.

@@ -4,8 +4,7 @@
 
 import { createMiddleware, type AgentMiddleware } from "langchain";
 import { ToolMessage } from "@langchain/core/messages";
-import { ActionDeniedError, denialText, permits, type Decision, type Guard } from "@trailguard/core";
-import { adapterFault } from "./action.js";
+import { ActionDeniedError, adapterFault, denialText, permits, type Decision, type Guard } from "@trailguard/core";
 import { decideCall, type DecideOptions } from "./decide.js";
 import { afterTool } from "./output.js";
 import { takeTurn } from "./turns.js";

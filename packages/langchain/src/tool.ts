@@ -4,8 +4,8 @@
 
 import { ToolMessage } from "@langchain/core/messages";
 import type { RunnableConfig } from "@langchain/core/runnables";
-import { ActionDeniedError, permits, type Guard } from "@trailguard/core";
-import { adapterFault, argsOf } from "./action.js";
+import { ActionDeniedError, adapterFault, permits, type Guard } from "@trailguard/core";
+import { argsOf } from "./action.js";
 import { decideCall, type DecideOptions } from "./decide.js";
 import { afterTool } from "./output.js";
 

@@ -3,7 +3,7 @@
 // arguments to run it with or the refusal to hand to the model. Everything here fails closed: a fault in
 // this code, the guard or the approver is a deny, never a run.
 
-import { ActionDeniedError, denialText, permits, type Action, type Decision, type Guard } from "@trailguard/core";
+import { ActionDeniedError, denialText, messageOf, permits, refusal, type Action, type Decision, type Guard } from "@trailguard/core";
 
 /**
  * What every integration needs to know besides the call: whose session it is and what to do on a deny.
@@ -63,7 +63,7 @@ export function parseArguments(text: unknown): { ok: true; args: unknown } | { o
   try {
     return { ok: true, args: JSON.parse(text) as unknown };
   } catch (e) {
-    return { ok: false, reason: describe(e) };
+    return { ok: false, reason: messageOf(e) };
   }
 }
 
@@ -96,9 +96,9 @@ export async function decideAction(guard: Guard, action: Action, subject: string
   let decision: Decision;
   try {
     decision = await guard.decide(action, options.now !== undefined ? { now: options.now } : undefined);
-    if (typeof decision?.effect !== "string") decision = fault("adapter_error", "the guard gave no decision");
+    if (typeof decision?.effect !== "string") decision = refusal("adapter_error", "the guard gave no decision");
   } catch (e) {
-    decision = fault("adapter_error", `the call could not be decided: ${describe(e)}`);
+    decision = refusal("adapter_error", `the call could not be decided: ${messageOf(e)}`);
   }
   return verdict(decision, action, subject, options);
 }
@@ -116,11 +116,11 @@ export async function decideCall(guard: Guard, call: FunctionCallRequest, option
   try {
     name = String(call.name);
     const parsed = parseArguments(call.arguments);
-    if (!parsed.ok) return verdict(fault("invalid_action", `the arguments are not valid JSON (${parsed.reason}); the call was not run`), undefined, name, options);
+    if (!parsed.ok) return verdict(refusal("invalid_action", `the arguments are not valid JSON (${parsed.reason}); the call was not run`), undefined, name, options);
     return await decideAction(guard, toolAction(name, parsed.args, options), name, options);
   } catch (e) {
     if (e instanceof ActionDeniedError) throw e;
-    return verdict(fault("adapter_error", `the call could not be decided: ${describe(e)}`), undefined, name, options);
+    return verdict(refusal("adapter_error", `the call could not be decided: ${messageOf(e)}`), undefined, name, options);
   }
 }
 
@@ -167,16 +167,6 @@ export function actionDeniedFrom(error: unknown): ActionDeniedError | undefined 
   return undefined;
 }
 
-/**
- * A decision the adapter makes itself, when it cannot get one from the guard.
- *
- * @example
- * fault("adapter_error", "the guard gave no decision"); // { effect: "deny", code: "adapter_error", … }
- */
-export function fault(code: string, reason: string): Decision {
-  return { effect: "deny", code, reason, matched: [] };
-}
-
 function verdict(decision: Decision, action: Action | undefined, subject: string, options: Pick<GuardCallOptions, "onDeny">): CallVerdict {
   if (permits(decision)) {
     const args: unknown = decision.args ?? action?.args;
@@ -184,14 +174,4 @@ function verdict(decision: Decision, action: Action | undefined, subject: string
   }
   if (decision.effect === "kill" || options.onDeny === "throw") throw new ActionDeniedError(decision, subject);
   return { allowed: false, decision, text: denialText(decision, subject) };
-}
-
-/**
- * An error's message, for reasons.
- *
- * @example
- * describe(new Error("boom")); // "boom"
- */
-export function describe(e: unknown): string {
-  return e instanceof Error ? e.message : String(e);
 }

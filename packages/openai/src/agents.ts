@@ -7,6 +7,8 @@
 import {
   ActionDeniedError,
   denialText,
+  messageOf,
+  refusal,
   type ApprovalRequest,
   type Approver,
   type Decision,
@@ -25,7 +27,7 @@ import {
   type ToolInputGuardrailDefinition,
   type ToolOutputGuardrailDefinition,
 } from "@openai/agents";
-import { decideAction, decideCall, describe, fault, parseArguments, recordOutput, toolAction, type CallVerdict } from "./action.js";
+import { decideAction, decideCall, parseArguments, recordOutput, toolAction, type CallVerdict } from "./action.js";
 
 /**
  * Options of the Agents SDK integration.
@@ -90,11 +92,11 @@ export function trailguardInputGuardrail(guard: Guard, options: AgentsGuardOptio
         // The SDK runs a call with the model's arguments only: other arguments from an approver cannot be
         // run, so the call is refused with them, and the model may call again.
         if (verdict.allowed && verdict.decision.args) {
-          verdict = { allowed: false, decision: fault("approval_modified", "the approver changed the arguments, which the Agents SDK cannot do for a call"), text: `trailguard: the approver allows this call only with the arguments ${JSON.stringify(verdict.args)}; call the tool again with them if that still serves the task` };
+          verdict = { allowed: false, decision: refusal("approval_modified", "the approver changed the arguments, which the Agents SDK cannot do for a call"), text: `trailguard: the approver allows this call only with the arguments ${JSON.stringify(verdict.args)}; call the tool again with them if that still serves the task` };
         }
       } catch (e) {
         // A kill comes back as ActionDeniedError; anything else is a fault of ours, and a deny.
-        const decision = e instanceof ActionDeniedError ? e.decision : fault("adapter_error", `the call could not be decided: ${describe(e)}`);
+        const decision = e instanceof ActionDeniedError ? e.decision : refusal("adapter_error", `the call could not be decided: ${messageOf(e)}`);
         verdict = { allowed: false, decision, text: denialText(decision, name) };
       }
       if (verdict.allowed) return ToolGuardrailFunctionOutputFactory.allow({ decision: verdict.decision });
@@ -208,10 +210,10 @@ export function guardHandoff(guard: Guard, from: Agent<any, any>, to: Agent<any,
         };
         verdict = parsed.ok
           ? await decideAction(guard, action, original.agentName, { onDeny: "throw" })
-          : { allowed: false, decision: fault("invalid_action", "the handoff's input is not valid JSON"), text: "" };
+          : { allowed: false, decision: refusal("invalid_action", "the handoff's input is not valid JSON"), text: "" };
       } catch (e) {
         if (e instanceof ActionDeniedError) throw e;
-        verdict = { allowed: false, decision: fault("adapter_error", `the handoff could not be decided: ${describe(e)}`), text: "" };
+        verdict = { allowed: false, decision: refusal("adapter_error", `the handoff could not be decided: ${messageOf(e)}`), text: "" };
       }
       if (!verdict.allowed) throw new ActionDeniedError(verdict.decision, original.agentName);
       return original.onInvokeHandoff(context, input);

@@ -3,10 +3,10 @@
 // refusal) in the one `submitToolOutputs` request the API expects. OpenAI retired the hosted Assistants
 // API in 2026; the SDK still has it, so this serves compatible servers and code not yet moved.
 
-import type { Decision, Guard } from "@trailguard/core";
+import { messageOf, type Decision, type Guard } from "@trailguard/core";
 import type OpenAI from "openai";
 import type { RequiredActionFunctionToolCall, Run, RunSubmitToolOutputsParams } from "openai/resources/beta/threads/runs/runs";
-import { decideCall, describe, recordOutput, type GuardCallOptions } from "./action.js";
+import { decideCall, recordOutput, type GuardCallOptions } from "./action.js";
 
 /**
  * A tool implementation: called with the call's (possibly approver-modified) parsed arguments.
@@ -80,7 +80,7 @@ export async function guardRequiredAction(guard: Guard, run: Run, options: Assis
     } catch (e) {
       // The run waits for an output for every call: a failing tool answers with its error, which is an
       // output like any other (error texts carry data) and goes through the guard.
-      output = `error: ${describe(e)}`;
+      output = `error: ${messageOf(e)}`;
     }
     const kept = recordOutput(guard, { session, tool: call.function.name, output });
     out.tool_outputs.push({ tool_call_id: call.id, output: typeof kept === "string" ? kept : JSON.stringify(kept ?? null) });

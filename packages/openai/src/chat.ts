@@ -2,15 +2,14 @@
 // from a completion (`guardToolCalls`, for hand-written loops) or one by one inside the SDK's own loop
 // (`guardRunTools`, for `client.chat.completions.runTools`).
 
-import type { Decision, Guard } from "@trailguard/core";
+import { ActionDeniedError, denialText, messageOf, refusal, type Decision, type Guard } from "@trailguard/core";
 import type {
   ChatCompletion,
   ChatCompletionMessage,
   ChatCompletionMessageToolCall,
   ChatCompletionToolMessageParam,
 } from "openai/resources/chat/completions";
-import { decideCall, describe, fault, recordOutput, type GuardCallOptions } from "./action.js";
-import { ActionDeniedError, denialText } from "@trailguard/core";
+import { decideCall, recordOutput, type GuardCallOptions } from "./action.js";
 
 /**
  * The outcome of {@link guardToolCalls}: the calls to run, and a `tool` message for each call that must
@@ -137,7 +136,7 @@ function guardRunTool(guard: Guard, tool: unknown, options: GuardCallOptions): u
         args = parse ? (input as Parsed).value : raw;
       }
     } catch (e) {
-      const d = fault("invalid_action", `the approved arguments do not parse: ${describe(e)}`);
+      const d = refusal("invalid_action", `the approved arguments do not parse: ${messageOf(e)}`);
       if (options.onDeny === "throw") throw new ActionDeniedError(d, name);
       return denialText(d, name);
     }

@@ -5,7 +5,7 @@
 import { describe, expect, it } from "vitest";
 import { ActionDeniedError, type Action, type Decision, type Guard } from "@trailguard/core";
 import { runCase, type ExpectedDecision, type PolicyCase } from "@trailguard/core/testing";
-import { loadCorpus } from "../../../test/corpus.js";
+import { loadCorpus, partitionCorpus } from "../../../test/corpus.js";
 import { guardToolCalls } from "./index.js";
 
 /** The action fields a function call carries: its name and arguments, and the caller's session and agent. */
@@ -48,18 +48,11 @@ async function viaToolCalls(guard: Guard, action: Action, now: number): Promise<
 }
 
 const cases = loadCorpus();
-const skipped = new Map<string, number>();
-const routed: PolicyCase[] = [];
-for (const c of cases) {
-  const why = skipReason(c);
-  if (why) skipped.set(why, (skipped.get(why) ?? 0) + 1);
-  else routed.push(c);
-}
+const { routed, skipped, summary } = partitionCorpus(cases, skipReason);
 
 describe("conformance corpus through guardToolCalls", () => {
   it("routes the corpus's tool cases and says why the others are left out", () => {
-    const summary = [...skipped].map(([why, n]) => `${n}: ${why}`).join("\n  ");
-    console.info(`openai adapter: ${routed.length} of ${cases.length} corpus cases through guardToolCalls; left out:\n  ${summary}`);
+    console.info(`openai adapter: ${routed.length} of ${cases.length} corpus cases through guardToolCalls; left out:\n  ${summary("\n  ")}`);
     expect(routed.length + [...skipped.values()].reduce((a, b) => a + b, 0)).toBe(cases.length);
     expect(routed.length).toBeGreaterThanOrEqual(100);
   });

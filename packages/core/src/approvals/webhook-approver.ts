@@ -1,6 +1,7 @@
 import { ApprovalError } from "../errors.js";
 import { messageOf, quote } from "./text.js";
 import type { ApprovalAnswer, Approver } from "./types.js";
+import { readAtMost } from "../io/read-at-most.js";
 
 /**
  * Options of {@link webhookApprover}.
@@ -124,26 +125,9 @@ export function webhookApprover(options: WebhookApproverOptions): Approver {
 class BodyTooLarge extends Error {}
 
 async function readBody(response: Response): Promise<string> {
-  const reader = response.body?.getReader();
-  if (!reader) return "";
-  const chunks: Uint8Array[] = [];
-  let size = 0;
-  for (;;) {
-    const { done, value } = await reader.read();
-    if (done) break;
-    size += value.byteLength;
-    if (size > MAX_BODY_BYTES) {
-      reader.cancel().catch(() => undefined);
-      throw new BodyTooLarge(`the webhook's answer exceeds ${MAX_BODY_BYTES} bytes`);
-    }
-    chunks.push(value);
-  }
-  const bytes = new Uint8Array(size);
-  let at = 0;
-  for (const chunk of chunks) {
-    bytes.set(chunk, at);
-    at += chunk.byteLength;
-  }
+  if (!response.body) return "";
+  const bytes = await readAtMost(response.body, MAX_BODY_BYTES);
+  if (!bytes) throw new BodyTooLarge(`the webhook's answer exceeds ${MAX_BODY_BYTES} bytes`);
   // Not fatal on bad UTF-8: the replacement characters then fail JSON.parse or the desk's shape check.
   return new TextDecoder().decode(bytes);
 }

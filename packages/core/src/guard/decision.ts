@@ -3,6 +3,7 @@ import type { CompiledPolicy } from "../compile/compile.js";
 import type { RawResult } from "../engine/host.js";
 import { CODES } from "../engine/abi.js";
 import { EFFECTS } from "../policy/types.js";
+import { messageOf } from "../approvals/text.js";
 
 /**
  * The guard's answer for one action (DESIGN §5).
@@ -62,9 +63,27 @@ export function denialText(d: Decision, subject?: string): string {
   return `trailguard ${verb} the action${what}${by} (${d.code})${d.reason ? `: ${d.reason}` : ""}`;
 }
 
-/** A deny the guard makes without consulting the rules (bad input, engine fault). */
+/**
+ * A deny made without consulting the rules: by the guard (bad input, engine fault) or by an adapter that
+ * cannot get a decision or form the action.
+ *
+ * @example
+ * refusal("no_session", "the call belongs to no session") // { effect: "deny", code: "no_session", … }
+ */
 export function refusal(code: string, reason: string): Decision {
   return { effect: "deny", code, reason, matched: [] };
+}
+
+/**
+ * The deny for a fault of an adapter itself (DESIGN §5: an adapter exception is a deny). Reads the thrown
+ * value defensively ({@link messageOf}), so building the refusal cannot throw in its turn.
+ *
+ * @example
+ * adapterFault(new Error("boom")).reason // "the trailguard adapter failed: boom"
+ */
+export function adapterFault(thrown: unknown): Decision {
+  // Cut: a thrown value's message may be a whole response body, and the reason is read by a model.
+  return refusal("adapter_error", `the trailguard adapter failed: ${messageOf(thrown).slice(0, 200)}`);
 }
 
 const DEFAULT_REASON = "no rule matched; the policy's default applies";

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { ActionDeniedError, TrailguardError } from "../errors.js";
-import { denialText, type Decision } from "./decision.js";
+import { adapterFault, denialText, type Decision } from "./decision.js";
 
 const deny: Decision = { effect: "deny", rule: "no-email", code: "rule", reason: "email leaves the company", matched: ["no-email"] };
 
@@ -22,5 +22,21 @@ describe("denialText and ActionDeniedError", () => {
     expect(e.subject).toBe("send_email");
     expect(e.message).toBe(denialText(deny, "send_email"));
     expect(new ActionDeniedError({ ...deny, effect: "kill" }).code).toBe("session_killed");
+  });
+});
+
+describe("adapterFault", () => {
+  it("is an adapter_error deny naming the fault, cut for the model", () => {
+    expect(adapterFault(new Error("boom"))).toEqual({ effect: "deny", code: "adapter_error", reason: "the trailguard adapter failed: boom", matched: [] });
+    expect(adapterFault(new Error("x".repeat(500))).reason!.length).toBe("the trailguard adapter failed: ".length + 200);
+  });
+
+  it("still denies when the thrown value cannot be read", () => {
+    const hostile = { get message(): string { throw new Error("getter"); }, toString(): string { throw new Error("toString"); } };
+    const withGetter = Object.assign(Object.create(Error.prototype) as Error, {});
+    Object.defineProperty(withGetter, "message", { get() { throw new Error("getter"); } });
+    for (const thrown of [hostile, withGetter, Symbol("s"), undefined]) {
+      expect(adapterFault(thrown)).toMatchObject({ effect: "deny", code: "adapter_error" });
+    }
   });
 });
