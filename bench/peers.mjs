@@ -1,6 +1,9 @@
 // The contenders, each a `decide(i)` over the same action mix. trailguard runs its full path (guard.check:
 // canonicalise, encode, engine) and, separately, the engine alone on pre-canonicalised parts; the peers
-// get the canonical action precomputed outside the timed loop, which favours them.
+// get the canonical action precomputed outside the timed loop, which favours them. The hand-written twin
+// runs both ways: on the precomputed canonical action (the floor for the engine alone) and canonicalising
+// each action itself with core's canonicalisers (the floor for guard.check, which pays the same step:
+// checks written by hand on raw URLs and command lines would be bypassable, so a real twin must do it).
 
 import { createGuard, loadPolicy, canonicaliseUrl, canonicaliseShell } from "@trailguard/core";
 import { parse as celParse } from "@marcbachmann/cel-js";
@@ -89,6 +92,7 @@ export async function buildPeers(n, actions) {
     "trailguard guard.check": (i) => effect(guard.check(actions[i])),
     "trailguard engine only": (i) => NAMES[engine.decide([canon[i]], ENGINE_INPUTS).effect],
     "hand-written JS": (i) => combine(ref.rules, (r, a) => r.js(a), canon[i]),
+    "hand-written JS, canonicalising": (i) => combine(ref.rules, (r, a) => r.js(a), canonical(actions[i])),
     "cel-js (@marcbachmann)": (i) => combine(celRules, (r, c) => r.fn(c), celCtx[i]),
     "@bufbuild/cel": (i) => combine(bufRules, (r, c) => {
       const v = r.fn(c);

@@ -11,6 +11,8 @@ import { writeFileSync, mkdirSync } from "node:fs";
 import { cpus, totalmem } from "node:os";
 import { actionMix, referencePolicy } from "./reference.mjs";
 import { callbackSink, createGuard, loadPolicy } from "@trailguard/core";
+import { canary } from "./machine.mjs";
+import { handWrittenFloors } from "./floors.mjs";
 import { measure, quantile, settings, timerOverhead } from "./measure.mjs";
 
 const started = Date.now();
@@ -72,8 +74,9 @@ function budgets(contenders) {
   const out = [];
   for (const c of at("cedar-wasm")) out.push({ what: `≥ 20× ${c.name} (${times(c.ratio_p50)})`, met: c.ratio_p50 >= 20 });
   for (const c of at("cel")) out.push({ what: `≥ 5× ${c.name} (${times(c.ratio_p50)})`, met: c.ratio_p50 >= 5 });
-  // Within 5× of hand-written JS: trailguard's p50 at most five times the twin's.
-  for (const c of at("hand-written")) out.push({ what: `within 5× of ${c.name} (${times(1 / c.ratio_p50)} its p50)`, met: c.ratio_p50 >= 1 / 5 });
+  // Within 5× of hand-written JS, like against like: guard.check against the twin that canonicalises too,
+  // the engine alone against the twin on the precomputed canonical action.
+  for (const f of handWrittenFloors(contenders)) out.push({ what: `${f.what} within 5× of ${f.floor} (${times(f.ratio)} its p50)`, met: f.ratio <= 5 });
   return out;
 }
 
@@ -113,39 +116,59 @@ for (const r of scaling) console.log(`  ${String(r.rules).padStart(5)} rules  p5
 // blocks of 64 with a yield between, as an agent's do between tool calls: a record's content is fixed
 // during the decision and hashed at the end of the job, so the per-decision latency and the full cost
 // per record (hashing, linking, handing to the sink, amortised over the block) are reported apart.
+// Like the microsecond contenders, the two guards run alternating rounds, each preceded by the machine
+// canary, and each reports its best round: a disturbed stretch of the shared machine (machine.mjs) then
+// lands on both, and cannot pass for the cost of the chain.
 const auditPolicy = loadPolicy(referencePolicy(RULES, { trajectory: true }).yaml).policy;
 const trajMix = actionMix(RULES, 512);
-async function auditRun(audit) {
-  const guard = await createGuard({ policy: auditPolicy, ...(audit ? { audit: { sinks: [callbackSink(() => {})] } } : {}) });
-  const BLOCK = 64;
-  const blocks = quick ? 400 : 2_000;
-  let samples = [];
-  let total = 0n;
-  for (let round = 0; round < 2; round++) {
-    samples = [];
-    total = 0n;
-    for (let b = 0; b < blocks; b++) {
-      const t0 = process.hrtime.bigint();
-      for (let i = 0; i < BLOCK; i++) {
-        const a = process.hrtime.bigint();
-        guard.check(trajMix[(b * BLOCK + i) % trajMix.length], { now: b * 1000 + i });
-        samples.push(Math.max(0, Number(process.hrtime.bigint() - a) - overhead));
+const AUDIT_BLOCK = 64;
+const auditBlocks = quick ? 400 : 2_000;
+function auditContender(audit) {
+  const ready = createGuard({ policy: auditPolicy, ...(audit ? { audit: { sinks: [callbackSink(() => {})] } } : {}) });
+  // Each guard's own clock, so that its rounds continue one session history in time order.
+  let clock = 0;
+  return {
+    ready,
+    async round() {
+      const guard = await ready;
+      const samples = [];
+      let total = 0n;
+      for (let b = 0; b < auditBlocks; b++) {
+        const t0 = process.hrtime.bigint();
+        for (let i = 0; i < AUDIT_BLOCK; i++) {
+          const a = process.hrtime.bigint();
+          guard.check(trajMix[(b * AUDIT_BLOCK + i) % trajMix.length], { now: clock++ });
+          samples.push(Math.max(0, Number(process.hrtime.bigint() - a) - overhead));
+        }
+        await new Promise((r) => setImmediate(r));
+        total += process.hrtime.bigint() - t0;
       }
-      await new Promise((r) => setImmediate(r));
-      total += process.hrtime.bigint() - t0;
-    }
-  }
-  await guard.close();
-  samples.sort((a, b) => a - b);
-  return { p50_us: quantile(samples, 0.5) / 1000, p99_us: quantile(samples, 0.99) / 1000, per_decision_us: Number(total) / samples.length / 1000 };
+      samples.sort((a, b) => a - b);
+      return { p50_us: quantile(samples, 0.5) / 1000, p99_us: quantile(samples, 0.99) / 1000, per_decision_us: Number(total) / samples.length / 1000 };
+    },
+  };
 }
-const noAudit = await auditRun(false);
-const withAudit = await auditRun(true);
-const auditCost = { without: noAudit, with: withAudit, append_p50_us: withAudit.p50_us - noAudit.p50_us, record_us: withAudit.per_decision_us - noAudit.per_decision_us };
-console.log(`\nguard.check with the audit chain (${RULES}-rule trajectory policy, blocks of 64 decisions between yields, native SHA-256):`);
+const auditContenders = { without: auditContender(false), with: auditContender(true) };
+const auditRounds = { without: [], with: [] };
+// One round each to warm up, not kept.
+for (const c of Object.values(auditContenders)) await c.round();
+for (let round = 0; round < s.ROUNDS; round++) {
+  for (const key of ["without", "with"]) auditRounds[key].push({ ...(await auditContenders[key].round()), machine_ns: Math.round(canary()) });
+}
+for (const c of Object.values(auditContenders)) await (await c.ready).close();
+const bestRound = (rounds) => [...rounds].sort((a, b) => a.p50_us - b.p50_us)[0];
+const noAudit = bestRound(auditRounds.without);
+const withAudit = bestRound(auditRounds.with);
+const auditCost = {
+  without: noAudit, with: withAudit, rounds: auditRounds,
+  append_p50_us: withAudit.p50_us - noAudit.p50_us, record_us: withAudit.per_decision_us - noAudit.per_decision_us,
+};
+console.log(`\nguard.check with the audit chain (${RULES}-rule trajectory policy, blocks of ${AUDIT_BLOCK} decisions between yields, native SHA-256, best of ${s.ROUNDS} alternating rounds):`);
 console.log(`  without audit  p50 ${fmt(noAudit.p50_us)} µs  p99 ${fmt(noAudit.p99_us)} µs`);
 console.log(`  with audit     p50 ${fmt(withAudit.p50_us)} µs  p99 ${fmt(withAudit.p99_us)} µs  (decision path +${auditCost.append_p50_us.toFixed(2)} µs at p50)`);
 console.log(`  whole record, hashing and linking included, amortised: ${auditCost.record_us.toFixed(2)} µs per decision`);
+console.log(`  rounds (without / with p50, machine canary ns):`);
+auditRounds.with.forEach((w, k) => console.log(`    ${fmt(auditRounds.without[k].p50_us)} / ${fmt(w.p50_us)} µs   canary ${String(auditRounds.without[k].machine_ns).padStart(6)} / ${String(w.machine_ns).padStart(6)} ns`));
 
 // Memory per idle session: 100,000 sessions of the trajectory policy, one action each.
 const memGuard = await createGuard({ policy: loadPolicy(referencePolicy(RULES, { trajectory: true }).yaml).policy });
