@@ -271,6 +271,9 @@ function isHex(s: string, from: number, to: number): boolean {
   return true;
 }
 
+/** WHATWG's forbidden domain code points (URL Standard, "host parsing"), `%` included. */
+const FORBIDDEN_DOMAIN_CHAR = /[\u0000-\u0020#%/:<>?@[\\\]^|\u007f]/;
+
 function parseFully(raw: string, base?: string): CanonicalUrl | CanonicalError {
   if (typeof raw !== "string") return fail("url must be a string");
   if (base !== undefined && typeof base !== "string") return fail("base url must be a string");
@@ -286,6 +289,9 @@ function parseFully(raw: string, base?: string): CanonicalUrl | CanonicalError {
   const special = SPECIAL.has(scheme);
 
   let host = parsed.hostname.toLowerCase();
+  // WHATWG refuses these in a special URL's domain, but Chromium's `URL` lets some through, escaped
+  // (`http://exa mple.com/` → host `exa%20mple.com`): refuse them here, so that Node and browsers agree.
+  if (special && !host.startsWith("[") && FORBIDDEN_DOMAIN_CHAR.test(host)) return fail(`invalid url ${quote(raw)}`);
   if (host.startsWith("[") && host.endsWith("]")) host = unmapIpv6(host.slice(1, -1));
   else host = stripTrailingDots(host, special);
   if (host === "" && HOST_REQUIRED.has(scheme)) return fail(`url ${quote(raw)} has no host`);
