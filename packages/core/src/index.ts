@@ -1,5 +1,6 @@
 export { loadPolicy, type LoadResult } from "./policy/load.js";
 export { validatePolicyShape, PACKS } from "./policy/validate.js";
+export { lintPolicy, LINT_CODES, type LintFinding, type LintResult } from "./policy/lint.js";
 export { formatPath, type PolicyIssue } from "./policy/issues.js";
 export { EFFECTS, ACTION_KINDS, type Effect, type ActionKind, type PolicyDoc, type RuleDoc, type OutputDoc } from "./policy/types.js";
 export type { CompiledPolicy, CompiledRule } from "./compile/compile.js";
