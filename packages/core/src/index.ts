@@ -19,6 +19,7 @@ export { adapterFault, denialText, permits, refusal, type Decision } from "./gua
 export { canonicaliseUrl, canonicaliseShell, canonicalisePath, canonicaliseSql } from "./canonicalise/index.js";
 export { messageOf } from "./approvals/text.js";
 export { readAtMost } from "./io/read-at-most.js";
-export { TrailguardError, PolicyError, EngineError, TraceError, SessionStateError, AuditError, ApprovalError, ActionDeniedError, ReplayError } from "./errors.js";
+export type { PolicyUpdate } from "./guard/update.js";
+export { TrailguardError, PolicyError, PolicyUpdateError, EngineError, TraceError, SessionStateError, AuditError, ApprovalError, ActionDeniedError, ReplayError } from "./errors.js";
 export { parseTrace, type TraceEvent } from "./trace/parse.js";
 export { replayTrace, type ReplayedDecision } from "./trace/replay.js";

@@ -10,12 +10,12 @@ import { verifyPlan } from "../plans/sign.js";
 import { formatPath } from "../policy/issues.js";
 import { loadPolicy } from "../policy/load.js";
 import type { CompiledPolicy } from "../compile/compile.js";
-import { PolicyError, SessionStateError } from "../errors.js";
-import { textOf } from "../flows/fingerprint.js";
+import { PolicyError, PolicyUpdateError, SessionStateError } from "../errors.js";
+import { stageUpdate, type PolicyUpdate, type StagedUpdate } from "./update.js";
 import { canonicalBase, InvalidAction, splitParts, type CanonicalOptions } from "./canonical.js";
 import { decisionTables, permits, refusal, toDecision, labelNames, type Decision } from "./decision.js";
 import { SlotTable, clearSession, type SessionState } from "./sessions.js";
-import { hashEnd, hashStep, SEQUENCE_SEED } from "./hash.js";
+import { approvalFields, namedBy, repeatHash, scanned } from "./action-facts.js";
 import { exportState, importState } from "./session-state.js";
 import type { Action } from "./action.js";
 import { AuditTrail, grantKey, NO_GRANT_KEY, type GuardAuditOptions } from "./audit-trail.js";
@@ -91,8 +91,20 @@ export type PlanResult = { ok: true } | { ok: false; code: "bad_signature" | "in
 
 /** Decides actions against one policy. Create with {@link createGuard}. */
 export interface Guard {
-  /** The policy this guard enforces. */
+  /** The policy this guard enforces now. */
   readonly policy: CompiledPolicy;
+  /**
+   * Replaces the policy (hot reload), atomically: every decision is made under the old policy or the new
+   * one, whole. Session state carries over where the new policy gives it the same meaning (kill marks,
+   * labels and origins by name, unchanged sequences and limits by id; docs/policy.md, "Hot reload"); the
+   * change is a `policy` record in the audit log. Updates run one at a time, in call order. Rejects with
+   * `PolicyUpdateError` (`invalid_policy`, `engine_fault`, `audit_error`) and then changes nothing.
+   *
+   * @example
+   * const change = await guard.updatePolicy(newYaml, { reason: "ticket 42" });
+   * console.log(change.from, "→", change.to, "dropped:", change.dropped);
+   */
+  updatePolicy(policy: CompiledPolicy | string | object, options?: { reason?: string }): Promise<PolicyUpdate>;
   /**
    * Decides one action before it runs, against the session's trajectory. Synchronous, deterministic
    * given `now`, never throws: any fault denies.
@@ -201,20 +213,33 @@ export interface Guard {
  * const decision = guard.check({ kind: "tool", session: "s1", tool: "search", args: { q: "x" } });
  */
 export async function createGuard(options: GuardOptions): Promise<Guard> {
-  const policy = resolvePolicy(options.policy);
   const maxInputBytes = options.maxInputBytes ?? 4 * 1024 * 1024;
   const maxOutputBytes = options.maxOutputBytes ?? 4 * 1024 * 1024;
-  // Results are matched to their decisions only when something depends on it: output rules, or flow
-  // sources labelling outputs.
-  const expectsResults = policy.outputs.length > 0 || policy.trajectory.labels.length > 0;
   const clock = options.clock ?? Date.now;
   const canonical: CanonicalOptions = { ...(options.cwd !== undefined ? { cwd: options.cwd } : {}), ...(options.home !== undefined ? { home: options.home } : {}) };
-  const traj = policy.trajectory;
-  const reasons = policy.rules.map((r) => r.reason ?? `rule \`${r.id}\` matched`);
-  const tables = decisionTables(policy);
-  const hasRepeat = traj.limits.some((l) => l.repeat);
-  const hasValueSinks = traj.sinks.some((s) => s.scope === "value");
-  const top = traj.origins.length - 1;
+  // Everything derived from the policy is rebound together by `adopt`, in one synchronous step, so a
+  // decision sees one policy whole (updatePolicy).
+  let policy!: CompiledPolicy;
+  let expectsResults = false;
+  let traj!: CompiledPolicy["trajectory"];
+  let reasons: string[] = [];
+  let tables!: ReturnType<typeof decisionTables>;
+  let hasRepeat = false;
+  let hasValueSinks = false;
+  let top = -1;
+  const adopt = (p: CompiledPolicy) => {
+    policy = p;
+    // Results are matched to their decisions only when something depends on it: output rules, or flow
+    // sources labelling outputs.
+    expectsResults = p.outputs.length > 0 || p.trajectory.labels.length > 0;
+    traj = p.trajectory;
+    reasons = p.rules.map((r) => r.reason ?? `rule \`${r.id}\` matched`);
+    tables = decisionTables(p);
+    hasRepeat = traj.limits.some((l) => l.repeat);
+    hasValueSinks = traj.sinks.some((s) => s.scope === "value");
+    top = traj.origins.length - 1;
+  };
+  adopt(resolvePolicy(options.policy));
   const slots = new SlotTable();
   let sessionCap = 0;
   let agentCap = 0;
@@ -232,7 +257,9 @@ export async function createGuard(options: GuardOptions): Promise<Guard> {
   // synchronous instantiation (which browsers refuse on the main thread for modules over 4 KiB).
   let spare: Engine | undefined = await make();
   const refill = () => {
-    make().then((e) => { spare = e; }, () => { spare = undefined; });
+    // A standby made for a policy that was replaced meanwhile is not used.
+    const p = policy;
+    Engine.create(p, maxInputBytes).then((e) => { if (p === policy) spare = e; }, () => { if (p === policy) spare = undefined; });
   };
 
   /**
@@ -341,6 +368,9 @@ export async function createGuard(options: GuardOptions): Promise<Guard> {
     if (st.faulted) {
       st.faulted = false;
       return refusal("engine_fault", "a fault interrupted this session's previous decision; this action is refused so the session cannot continue unawares");
+    }
+    if (st.planError === "plan_revoked") {
+      return refusal("plan_revoked", "the session's sealed plan is not signed by a key of the policy now in force; install a plan its keys verify, or reset the session");
     }
     let raw: RawResult;
     let valueLabels = 0n;
@@ -500,8 +530,67 @@ export async function createGuard(options: GuardOptions): Promise<Guard> {
     return mask;
   };
 
+  /** Runs the updates one at a time, each after the one before has settled. */
+  let updating: Promise<unknown> = Promise.resolve();
+  const updatePolicy = async (source: GuardOptions["policy"], reason: string | undefined): Promise<PolicyUpdate> => {
+    let next: CompiledPolicy;
+    if (isCompiled(source)) next = source;
+    else {
+      const loaded = loadPolicy(source as string | object);
+      if (!loaded.policy) throw new PolicyUpdateError("invalid_policy", new PolicyError(loaded.errors).message, { issues: loaded.errors });
+      next = loaded.policy;
+    }
+    let fresh: Engine;
+    let standby: Engine;
+    try {
+      fresh = await Engine.create(next, maxInputBytes);
+      standby = await Engine.create(next, maxInputBytes);
+    } catch (e) {
+      throw new PolicyUpdateError("engine_fault", `the engine could not be set up for the new policy: ${messageOf(e)}`, { cause: e });
+    }
+    if (trail) {
+      try {
+        await trail.flush();
+      } catch (e) {
+        throw new PolicyUpdateError("audit_error", `the audit log cannot be written, so the change could not be recorded: ${messageOf(e)}`, { cause: e });
+      }
+    }
+    // From here to the swap nothing awaits: no decision runs between reading the old state and adopting
+    // the new policy, so each decision sees one policy whole, and state written meanwhile is carried.
+    const old = current();
+    if (!old) throw new PolicyUpdateError("engine_fault", "the engine is restarting after a fault; try again");
+    const from = policy;
+    let staged: StagedUpdate;
+    try {
+      staged = stageUpdate(slots, plans, old, fresh, from, next);
+    } catch (e) {
+      throw new PolicyUpdateError("engine_fault", `the sessions' state could not be carried over to the new policy: ${messageOf(e)}`, { cause: e });
+    }
+    const change = { from: from.hash, to: next.hash, ...(reason !== undefined ? { reason: String(reason).slice(0, 1024) } : {}), carried: staged.carried, dropped: staged.dropped };
+    if (trail && (trail.refusal() !== undefined || !trail.event("policy", safeNow(), "", change, { policy: next.hash }))) {
+      throw new PolicyUpdateError("audit_error", "the audit log cannot be written, so the change could not be recorded");
+    }
+    // The commit: assignments only, nothing here can throw.
+    for (const [st, host] of staged.hosts) Object.assign(st, host);
+    engine = fresh;
+    spare = standby;
+    installed = staged.installed;
+    sessionCap = staged.sessionCap;
+    agentCap = staged.agentCap;
+    adopt(next);
+    trail?.use(next);
+    return change;
+  };
+
   const guard: Guard = {
-    policy,
+    get policy() {
+      return policy;
+    },
+    updatePolicy(source, opts) {
+      const run = updating.then(() => updatePolicy(source, opts?.reason));
+      updating = run.catch(() => undefined);
+      return run;
+    },
     check: (action, opts) => check(action, opts),
     decide: (action, opts) => decideWithApproval({
       decide: (a, now) => {
@@ -517,7 +606,8 @@ export async function createGuard(options: GuardOptions): Promise<Guard> {
         }
         return { decision, input, fields: approvalFields(last.base) };
       },
-      grant,
+      // An approval is bound to the policy it was asked under: after an update it grants nothing.
+      grant: ((asked: string) => (session: string, input: string, until: number, once: boolean) => policy.hash === asked && grant(session, input, until, once))(policy.hash),
       desk,
       policyHash: policy.hash,
       clock,
@@ -683,53 +773,6 @@ interface Evaluated {
   audited: AuditAction | undefined;
   /** The SHA-256 of `audited`: the record's `input` and the key of approval grants. */
   input: string | undefined;
-}
-
-/** The canonical action as an approver sees it: the fields that are set, arguments included. */
-function approvalFields(base: PartFields): Record<string, unknown> {
-  const out: Record<string, unknown> = {};
-  for (const [k, v] of Object.entries(base)) if (v !== undefined && k !== "session") out[k] = v;
-  return out;
-}
-
-/** The text of an action that can carry data somewhere: its arguments and where it sends them. */
-function scanned(a: Action): string {
-  return textOf([a.args, a.url, a.command, a.statement, a.file, a.target]);
-}
-
-/**
- * Whether an instruction's text names the action (canonical fields): its file (or file name), URL, host
- * or tool appears in it. A heuristic, deliberately narrow; see docs/trajectory.md, "Origins".
- */
-function namedBy(a: PartFields, text: string): boolean {
-  const names: unknown[] = [a.file, a.url, a.host, a.tool];
-  if (typeof a.file === "string") {
-    const base = a.file.slice(a.file.lastIndexOf("/") + 1);
-    // A short file name (`a.md`) would be named by accident too easily.
-    if (base.length >= 4) names.push(base);
-  }
-  return names.some((n) => typeof n === "string" && n.length >= 3 && text.includes(n.toLowerCase()));
-}
-
-/**
- * A hash of the canonical action (kind, tool, target, method, URL, file, every part's command and
- * statement, arguments), for `repeat` limits: the same action however it was spelt.
- */
-function repeatHash(parts: readonly PartFields[]): number {
-  const a = parts[0]!;
-  let h = SEQUENCE_SEED;
-  h = hashStep(h, a.kind);
-  h = hashStep(h, a.tool);
-  h = hashStep(h, a.target);
-  h = hashStep(h, a.method);
-  h = hashStep(h, a.url);
-  h = hashStep(h, a.file);
-  for (const p of parts) {
-    h = hashStep(h, p.command);
-    h = hashStep(h, p.statement);
-  }
-  h = hashStep(h, a.args);
-  return hashEnd(h, 7 + 2 * parts.length);
 }
 
 function resolvePolicy(p: GuardOptions["policy"]): CompiledPolicy {
