@@ -7,6 +7,7 @@ import { replayAuditLog } from "../replay/replay.js";
 import { PolicyUpdateError } from "../errors.js";
 import { loadPolicy } from "../policy/load.js";
 import type { Action } from "./action.js";
+import { generatePlanKey, signPlan } from "../plans/sign.js";
 
 const OLD = `version: 1
 default: deny
@@ -183,6 +184,81 @@ describe("guard.updatePolicy", () => {
     const whatIf = await replayAuditLog(lines(sink), { policy: NEW.replace("max: 3", "max: 9") });
     expect(whatIf.error).toBeUndefined();
     expect(whatIf.counts.decisions).toBe(2);
+  });
+
+  it("keeps a sealed plan a key of the new policy verifies, with its progress, and refuses a session whose plan it does not", async () => {
+    const k1 = generatePlanKey();
+    const k2 = generatePlanKey();
+    const withKeys = (...keys: string[]) => `${OLD}plans:\n  keys: [${keys.map((k) => `"${k}"`).join(", ")}]\n`;
+    const guard = await createGuard({ policy: withKeys(k1.publicKey) });
+    // a then b, once each: progress is in the session's record.
+    const plan = { version: 1, nodes: { a: { when: 'action.tool == "a"' }, b: { when: 'action.tool == "b"' } }, edges: [["start", "a"], ["a", "b"]] };
+    expect(guard.installPlan({ session: "s1", plan, signature: signPlan(plan, k1.secretKey) })).toEqual({ ok: true });
+    expect(guard.check(tool("a"), { now: 1 })).toMatchObject({ effect: "allow" });
+    await guard.updatePolicy(withKeys(k1.publicKey, k2.publicKey));
+    expect(guard.check(tool("a"), { now: 2 })).toMatchObject({ effect: "deny", code: "off_plan" });
+    expect(guard.check(tool("b"), { now: 3 })).toMatchObject({ effect: "allow" });
+    // Key k1 is withdrawn: the plan it signed no longer confines the session, so the session is refused.
+    await guard.updatePolicy(withKeys(k2.publicKey));
+    expect(guard.check(tool("x"), { now: 4 })).toMatchObject({ effect: "deny", code: "plan_revoked" });
+    expect(guard.check(tool("x", "s7"), { now: 5 })).toMatchObject({ effect: "allow" });
+    const next = { version: 1, nodes: { x: { when: 'action.tool == "x"' } }, edges: [["start", "x"]] };
+    expect(guard.installPlan({ session: "s1", plan: next, signature: signPlan(next, k2.secretKey) })).toEqual({ ok: true });
+    expect(guard.check(tool("x"), { now: 6 })).toMatchObject({ effect: "allow" });
+  });
+
+  it("does not let an approval asked under the old policy grant anything under the new one", async () => {
+    const ASK = OLD.replace('  - id: nuke', '  - id: refund\n    when: action.tool == "refund"\n    effect: ask\n  - id: nuke');
+    let release!: () => void;
+    const answered = new Promise<void>((r) => { release = r; });
+    const guard = await createGuard({ policy: ASK, approver: async () => { await answered; return { approved: true, ttlMs: 60_000 }; } });
+    const pending = guard.decide(tool("refund"), { now: 1 });
+    await guard.updatePolicy(ASK.replace("max: 2", "max: 5"));
+    release();
+    expect(await pending).toMatchObject({ effect: "deny", code: "approval_error" });
+  });
+
+  it("carries agent- and global-scope limits, and the origin floor by name", async () => {
+    const G = `version: 1
+default: deny
+rules:
+  - id: t
+    when: action.kind == "tool"
+    effect: allow
+limits:
+  - id: g
+    when: action.tool == "x"
+    max: 1
+    scope: global
+    effect: deny
+  - id: per-agent
+    when: action.tool == "y"
+    max: 1
+    scope: agent
+    effect: deny
+origins:
+  order: [untrusted, trusted_user]
+  control_sinks:
+    - id: floor
+      when: action.tool == "write"
+      min_origin: trusted_user
+      effect: deny
+`;
+    const guard = await createGuard({ policy: G });
+    expect(guard.check(tool("x"), { now: 1 }).effect).toBe("allow");
+    expect(guard.check({ ...tool("y"), agent: "bob" }, { now: 2 }).effect).toBe("allow");
+    guard.recordResult({ session: "s1", tool: "y", output: "page text", origin: "untrusted" });
+    expect(guard.check(tool("write", "s2"), { now: 3 }).effect).toBe("allow");
+    await guard.updatePolicy(G.replace("[untrusted, trusted_user]", "[untrusted, memory, trusted_user]"));
+    expect(guard.check(tool("x", "s9"), { now: 4 })).toMatchObject({ effect: "deny", code: "limit", rule: "g" });
+    expect(guard.check({ ...tool("y", "s9"), agent: "bob" }, { now: 5 })).toMatchObject({ effect: "deny", rule: "per-agent" });
+    expect(guard.check({ ...tool("y", "s9"), agent: "eve" }, { now: 6 }).effect).toBe("allow");
+    // s1's floor is still `untrusted` under the new order; s2's is still the top.
+    expect(guard.check(tool("write"), { now: 7 })).toMatchObject({ effect: "deny", code: "origin" });
+    expect(guard.check(tool("write", "s2"), { now: 8 }).effect).toBe("allow");
+    // An order that does not name a session's floor leaves it at the lowest: s2 is refused now.
+    await guard.updatePolicy(G.replace("[untrusted, trusted_user]", "[web, trusted]").replace("min_origin: trusted_user", "min_origin: trusted"));
+    expect(guard.check(tool("write", "s2"), { now: 9 })).toMatchObject({ effect: "deny", code: "origin" });
   });
 
   it("runs updates one at a time, in call order", async () => {
