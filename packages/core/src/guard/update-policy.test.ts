@@ -7,6 +7,7 @@ import { replayAuditLog } from "../replay/replay.js";
 import { PolicyUpdateError } from "../errors.js";
 import { loadPolicy } from "../policy/load.js";
 import type { Action } from "./action.js";
+import type { AuditRecord } from "../audit/record.js";
 import { generatePlanKey, signPlan } from "../plans/sign.js";
 
 const OLD = `version: 1
@@ -145,10 +146,10 @@ describe("guard.updatePolicy", () => {
 
   it("rejects when the audit log cannot record the change, and decides with the old policy once the sink recovers", async () => {
     let broken = false;
-    const written: { type: string; policy?: string }[] = [];
+    const written: AuditRecord[] = [];
     const sink = callbackSink((records) => {
       if (broken) throw new Error("disk full");
-      written.push(...(records as { type: string }[]));
+      written.push(...records);
     });
     const guard = await createGuard({ policy: OLD, audit: { sinks: [sink] } });
     const before = guard.policy;
