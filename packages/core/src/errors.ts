@@ -36,6 +36,24 @@ export class PolicyError extends TrailguardError {
 }
 
 /**
+ * `guard.updatePolicy` did not switch policies; the old policy stays in force, whole. `code` says why:
+ * `invalid_policy` (the new policy does not load; `issues` lists every problem), `engine_fault` (the
+ * engine could not be set up for it, or the sessions' state could not be carried over), `audit_error`
+ * (the change could not be recorded in the audit log).
+ *
+ * @example
+ * try { await guard.updatePolicy(text); }
+ * catch (e) { if (e instanceof PolicyUpdateError) console.error(e.code, e.message); }
+ */
+export class PolicyUpdateError extends TrailguardError {
+  readonly issues: readonly PolicyIssue[];
+  constructor(code: "invalid_policy" | "engine_fault" | "audit_error", message: string, options?: { cause?: unknown; issues?: readonly PolicyIssue[] }) {
+    super(code, message, options);
+    this.issues = options?.issues ?? [];
+  }
+}
+
+/**
  * The Wasm engine refused a program or trapped. The guard turns it into a deny; it reaches callers only
  * from low-level APIs.
  *
@@ -136,7 +154,7 @@ export class ReplayError extends TrailguardError {
   /** The log file and 1-based line where the replay stopped, when one is known. */
   readonly file?: string;
   readonly line?: number;
-  constructor(code: "invalid_policy" | "invalid_options" | "unreadable_log" | "broken_chain", message: string, where?: { file: string; line: number }, options?: { cause?: unknown }) {
+  constructor(code: "invalid_policy" | "invalid_options" | "unreadable_log" | "broken_chain" | "policy_changed", message: string, where?: { file: string; line: number }, options?: { cause?: unknown }) {
     super(code, message, options);
     if (where) {
       this.file = where.file;

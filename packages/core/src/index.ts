@@ -1,5 +1,6 @@
 export { loadPolicy, type LoadResult } from "./policy/load.js";
 export { validatePolicyShape, PACKS } from "./policy/validate.js";
+export { lintPolicy, LINT_CODES, type LintFinding, type LintResult } from "./policy/lint.js";
 export { formatPath, type PolicyIssue } from "./policy/issues.js";
 export { EFFECTS, ACTION_KINDS, type Effect, type ActionKind, type PolicyDoc, type RuleDoc, type OutputDoc } from "./policy/types.js";
 export type { CompiledPolicy, CompiledRule } from "./compile/compile.js";
@@ -18,6 +19,7 @@ export { adapterFault, denialText, permits, refusal, type Decision } from "./gua
 export { canonicaliseUrl, canonicaliseShell, canonicalisePath, canonicaliseSql } from "./canonicalise/index.js";
 export { messageOf } from "./approvals/text.js";
 export { readAtMost } from "./io/read-at-most.js";
-export { TrailguardError, PolicyError, EngineError, TraceError, SessionStateError, AuditError, ApprovalError, ActionDeniedError, ReplayError } from "./errors.js";
+export type { PolicyUpdate } from "./guard/update.js";
+export { TrailguardError, PolicyError, PolicyUpdateError, EngineError, TraceError, SessionStateError, AuditError, ApprovalError, ActionDeniedError, ReplayError } from "./errors.js";
 export { parseTrace, type TraceEvent } from "./trace/parse.js";
 export { replayTrace, type ReplayedDecision } from "./trace/replay.js";

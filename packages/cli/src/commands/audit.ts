@@ -79,6 +79,12 @@ function show(logs: string[], io: Io): number {
   return 0;
 }
 
+// A hot reload: hashes shortened to what tells them apart in a table (the record has them whole).
+function policyChange(e: Record<string, unknown>): string {
+  const short = (v: unknown) => `${String(v).slice(0, 12)}…`;
+  return `(policy ${short(e.from)} → ${short(e.to)}${typeof e.reason === "string" ? `: ${e.reason}` : ""})`;
+}
+
 function row({ text, file, line }: AuditLine): string[] {
   let r: Record<string, unknown>;
   try {
@@ -90,6 +96,7 @@ function row({ text, file, line }: AuditLine): string[] {
   const a = (r.action ?? {}) as Record<string, unknown>;
   const what = r.type === "decision"
     ? [a.kind, a.tool ?? a.method, a.url ?? a.command ?? a.file ?? a.statement ?? a.target].filter((x) => x !== undefined).map(s).join(" ")
+    : r.type === "policy" ? policyChange((r.event ?? {}) as Record<string, unknown>)
     : `(${s(r.type)}${r.type === "approval" ? ` ${s((r.event as Record<string, unknown> | undefined)?.code)}` : ""})`;
   return [s(r.ts), s(r.session), s(r.agent), clean(what), s(r.effect), s(r.rule ?? r.code)];
 }

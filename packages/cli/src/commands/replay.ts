@@ -11,7 +11,8 @@ const USAGE = "usage: trailguard replay --policy POLICY [--json] [--key PUBLIC_K
  * decision that comes out differently as a table (where, seq, session, action, recorded → replayed,
  * note) and a summary line per log; `--json` prints each log's report as one JSON line instead; `--key`
  * verifies checkpoint signatures as `audit verify` does. Exit 0 when every decision of every log was
- * reproduced, 1 when one was not (changed or incomplete) or a chain is broken, 2 for bad usage, an
+ * reproduced, 1 when one was not (changed or incomplete), a chain is broken or the log changes from POLICY
+ * to another policy (replay stops at the change: it does not switch policies), 2 for bad usage, an
  * invalid policy or a log that cannot be read.
  *
  * @example
@@ -94,7 +95,8 @@ function printReport(io: Io, log: string, report: AuditReplayReport, policy: Com
     // The place and the note are never cut: one is where to look, the other a sentence.
     for (const line of table(rows, [0, 6])) io.out(line);
   }
-  const broken = report.error?.code === "broken_chain" ? report.error : undefined;
+  // A broken link, or a policy change under the policy that wrote the log: replay ends there.
+  const broken = report.error?.code === "broken_chain" || report.error?.code === "policy_changed" ? report.error : undefined;
   if (broken) io.out(`${broken.file}:${broken.line}: ${broken.message}; records from here on were not replayed`);
   const c = report.counts;
   const others = report.recordedPolicies.filter((p) => p !== policy.hash);

@@ -21,13 +21,14 @@ export const AUDIT_VERSION = 1;
 export const ZERO_HASH = "0".repeat(64);
 
 /**
- * Every record type, in the order DESIGN §3 introduces the events they record. `checkpoint` is written
+ * Every record type, in the order DESIGN §3 introduces the events they record, then `policy` (a hot
+ * reload: `event` `{ from, to, reason?, carried, dropped }`, `session` empty). `checkpoint` is written
  * by the chain itself, never appended by a caller.
  *
  * @example
  * AUDIT_RECORD_TYPES.includes("decision") // true
  */
-export const AUDIT_RECORD_TYPES = ["decision", "result", "instruction", "plan", "reset", "approval", "checkpoint"] as const;
+export const AUDIT_RECORD_TYPES = ["decision", "result", "instruction", "plan", "reset", "approval", "policy", "checkpoint"] as const;
 
 /**
  * The type of a record: what happened.
@@ -104,7 +105,10 @@ export interface AuditEntry {
   /** SHA-256 (hex) of the canonical action the engine decided. */
   input?: string;
   latency_us?: number;
-  /** The type's own payload: `{ output_hash, labels, redacted, redaction }` for a result, `{ id, state, … }` for an approval. */
+  /**
+   * The type's own payload: `{ output_hash, labels, redacted, redaction }` for a result, `{ id, state, … }`
+   * for an approval, `{ from, to, reason?, carried, dropped }` for a policy change (`policy` is then `to`).
+   */
   event?: Record<string, unknown>;
 }
 

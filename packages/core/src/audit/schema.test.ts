@@ -25,6 +25,7 @@ async function records(): Promise<Record<string, unknown>[]> {
   chain.append({ type: "instruction", now: 3, session: "s", policy: hex("b"), event: { origin: "trusted_user" } });
   chain.append({ type: "plan", now: 4, session: "s", policy: hex("b") });
   chain.append({ type: "reset", now: 5, session: "s", policy: hex("b") });
+  chain.append({ type: "policy", now: 6, session: "", policy: hex("c"), event: { from: hex("b"), to: hex("c"), reason: "ticket 42", carried: ["seq"], dropped: [] } });
   await chain.close();
   return mem.lines.map((l) => JSON.parse(l) as Record<string, unknown>);
 }
@@ -33,7 +34,7 @@ describe("AUDIT_SCHEMA", () => {
   it("accepts every record the chain writes, of every type", async () => {
     const all = await records();
     const types = new Set(all.map((r) => r.type));
-    expect([...types].sort()).toEqual(["approval", "checkpoint", "decision", "instruction", "plan", "reset", "result"]);
+    expect([...types].sort()).toEqual(["approval", "checkpoint", "decision", "instruction", "plan", "policy", "reset", "result"]);
     for (const r of all) {
       expect(validate(r), JSON.stringify(validate.errors)).toBe(true);
       expect(recordProblem(r)).toBeUndefined();
@@ -63,6 +64,10 @@ describe("AUDIT_SCHEMA", () => {
       { ...good, now: 1e16 },
       { ...good, session: undefined },
       { ...good, type: "approval", event: { id: "a" } },
+      { ...good, type: "policy", event: undefined },
+      { ...good, type: "policy", event: { from: hex("b") } },
+      { ...good, type: "policy", event: { from: hex("b"), to: "x" } },
+      { ...good, type: "policy", event: { from: hex("b"), to: hex("c"), carried: [1] } },
       { ...good, type: "result", event: { output_hash: "x" } },
       { ...good, type: "result", event: { redacted: -1 } },
       { ...good, type: "result", event: { redacted: 1.5 } },

@@ -24,7 +24,7 @@ export const AUDIT_SCHEMA = {
   properties: {
     v: { const: 1 },
     seq: { description: "Position in the chain, from 0, continuous across rotated files.", type: "integer", minimum: 0, maximum: Number.MAX_SAFE_INTEGER },
-    type: { enum: ["decision", "result", "instruction", "plan", "reset", "approval", "checkpoint"] },
+    type: { enum: ["decision", "result", "instruction", "plan", "reset", "approval", "policy", "checkpoint"] },
     ts: {
       description: "`now` as ISO 8601 (Date.prototype.toISOString).",
       type: "string",
@@ -59,6 +59,20 @@ export const AUDIT_SCHEMA = {
         properties: { event: { $ref: "#/$defs/checkpoint" } },
       },
       else: { type: "object", required: ["session", "policy"], properties: { session: { type: "string" }, policy: HEX64 } },
+    },
+    {
+      if: { type: "object", required: ["type"], properties: { type: { const: "policy" } } },
+      then: {
+        type: "object",
+        required: ["event"],
+        properties: {
+          event: {
+            type: "object",
+            required: ["from", "to"],
+            properties: { from: HEX64, to: HEX64, reason: { type: "string" }, carried: STRINGS, dropped: STRINGS },
+          },
+        },
+      },
     },
     {
       if: { type: "object", required: ["type"], properties: { type: { const: "approval" } } },

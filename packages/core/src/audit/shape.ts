@@ -126,8 +126,17 @@ function actionProblem(a: unknown, strict: boolean): string | undefined {
 }
 
 function eventProblem(type: string, e: unknown): string | undefined {
-  if (e === undefined) return type === "approval" ? "an approval record needs an `event` with `id` and `state`" : undefined;
+  if (e === undefined) {
+    return type === "approval" ? "an approval record needs an `event` with `id` and `state`" : type === "policy" ? "a policy record needs an `event` with `from` and `to`" : undefined;
+  }
   if (!isObject(e)) return "`event` must be an object";
+  if (type === "policy") {
+    if (typeof e.from !== "string" || !HEX64.test(e.from)) return "a policy record's `event.from` must be 64 lower-case hex digits";
+    if (typeof e.to !== "string" || !HEX64.test(e.to)) return "a policy record's `event.to` must be 64 lower-case hex digits";
+    if (e.reason !== undefined && typeof e.reason !== "string") return "a policy record's `event.reason` must be a string";
+    if (e.carried !== undefined && !isStrings(e.carried)) return "a policy record's `event.carried` must be a list of strings";
+    if (e.dropped !== undefined && !isStrings(e.dropped)) return "a policy record's `event.dropped` must be a list of strings";
+  }
   if (type === "approval") {
     if (typeof e.id !== "string") return "an approval's `event.id` must be a string";
     if (typeof e.state !== "string") return "an approval's `event.state` must be a string";

@@ -237,6 +237,27 @@ export class Engine {
     new Uint8Array(this.x.memory.buffer, this.x.sessionRecord(slot), bytes.length).set(bytes);
   }
 
+  /** A copy of agent slot `slot`'s record (agent-scope limits); empty when the policy has none. */
+  exportAgentRecord(slot: number): Uint8Array {
+    const n = this.x.agentBytes();
+    return n === 0 ? new Uint8Array(0) : new Uint8Array(this.x.memory.buffer, this.x.agentRecordPtr(slot), n).slice();
+  }
+
+  /** Overwrites agent slot `slot`'s record; the caller checks that it fits this policy. */
+  importAgentRecord(slot: number, bytes: Uint8Array): void {
+    if (bytes.length > 0) new Uint8Array(this.x.memory.buffer, this.x.agentRecordPtr(slot), bytes.length).set(bytes);
+  }
+
+  /** A copy of the global record (global-scope limits). */
+  exportGlobalRecord(): Uint8Array {
+    return new Uint8Array(this.x.memory.buffer, this.x.globalPtr(), this.x.globalBytes()).slice();
+  }
+
+  /** Overwrites the global record; the caller checks that it fits this policy. */
+  importGlobalRecord(bytes: Uint8Array): void {
+    if (bytes.length > 0) new Uint8Array(this.x.memory.buffer, this.x.globalPtr(), bytes.length).set(bytes);
+  }
+
   observe(slot: number, origin: number): void {
     this.x.observe(slot, origin);
   }

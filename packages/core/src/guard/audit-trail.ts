@@ -102,7 +102,7 @@ export class AuditTrail {
   private closed = false;
 
   constructor(
-    private readonly policy: CompiledPolicy,
+    private policy: CompiledPolicy,
     options: GuardAuditOptions,
     private readonly onAuditError: "deny" | "allow",
   ) {
@@ -219,7 +219,7 @@ export class AuditTrail {
    * Records an event that changes a session (result, instruction, plan, reset, approval). Returns false
    * when it could not, so that the caller can refuse the session's next action.
    */
-  event(type: "result" | "instruction" | "plan" | "reset" | "approval", now: number, session: string, event: Record<string, unknown>, extra: Partial<AuditEntry> = {}): boolean {
+  event(type: "result" | "instruction" | "plan" | "reset" | "approval" | "policy", now: number, session: string, event: Record<string, unknown>, extra: Partial<AuditEntry> = {}): boolean {
     this.drain();
     try {
       this.chain.enqueue({ type, now, session, adapter: this.adapter, policy: this.policy.hash, event, ...extra });
@@ -231,6 +231,15 @@ export class AuditTrail {
       }
       return false;
     }
+  }
+
+  /**
+   * Records later decisions and events under `policy` (after a `policy` record). Decisions queued before
+   * were drained by that record's `event`, so each record names the policy it was decided under.
+   */
+  use(policy: CompiledPolicy): void {
+    this.drain();
+    this.policy = policy;
   }
 
   /** Waits until every record so far is written by every sink. */

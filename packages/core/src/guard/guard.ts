@@ -10,187 +10,27 @@ import { verifyPlan } from "../plans/sign.js";
 import { formatPath } from "../policy/issues.js";
 import { loadPolicy } from "../policy/load.js";
 import type { CompiledPolicy } from "../compile/compile.js";
-import { PolicyError, SessionStateError } from "../errors.js";
-import { textOf } from "../flows/fingerprint.js";
+import { PolicyError, PolicyUpdateError, SessionStateError } from "../errors.js";
+import { stageUpdate, type PolicyUpdate, type StagedUpdate } from "./update.js";
+import type { Guard, GuardOptions, PlanResult } from "./guard-api.js";
+
+export type { Guard, GuardOptions, ToolResult, Instruction, PlanOffer, PlanResult } from "./guard-api.js";
 import { canonicalBase, InvalidAction, splitParts, type CanonicalOptions } from "./canonical.js";
 import { decisionTables, permits, refusal, toDecision, labelNames, type Decision } from "./decision.js";
 import { SlotTable, clearSession, type SessionState } from "./sessions.js";
-import { hashEnd, hashStep, SEQUENCE_SEED } from "./hash.js";
+import { approvalFields, namedBy, repeatHash, scanned } from "./action-facts.js";
 import { exportState, importState } from "./session-state.js";
 import type { Action } from "./action.js";
-import { AuditTrail, grantKey, NO_GRANT_KEY, type GuardAuditOptions } from "./audit-trail.js";
+import { AuditTrail, grantKey, NO_GRANT_KEY } from "./audit-trail.js";
 import { HEX64, isTime } from "../audit/shape.js";
 import { auditAction, snapshotAction, type ActionSnapshot, type AuditableAction } from "../audit/action.js";
 import type { AuditAction } from "../audit/record.js";
 import { decideWithApproval } from "./approve.js";
 import { createApprovalDesk } from "../approvals/desk.js";
-import type { Approver } from "../approvals/types.js";
 import { canonicalHash } from "../audit/hash.js";
 import { registerInternals } from "./internals.js";
-import { expectResult, redactOutput, redactionAudit, takeResult, type RecordedResult } from "./outputs.js";
+import { expectResult, redactOutput, redactionAudit, takeResult } from "./outputs.js";
 import { messageOf } from "../approvals/text.js";
-
-/** Options of {@link createGuard}. */
-export interface GuardOptions extends CanonicalOptions {
-  /** A compiled policy (from `loadPolicy`), or policy YAML text, or a policy object. */
-  policy: CompiledPolicy | string | object;
-  /**
-   * Most bytes the fields of one action may take in the engine (default 4 MiB). Larger actions are
-   * denied with `input_too_large`: a bound on time and memory that an agent cannot push.
-   */
-  maxInputBytes?: number;
-  /**
-   * Most UTF-8 bytes of a tool output that output rules scan (default 4 MiB; each value that is not a
-   * string counts as one). A larger output that an output rule applies to is withheld whole.
-   */
-  maxOutputBytes?: number;
-  /** Milliseconds since the epoch, for actions checked without `now` (default `Date.now`). */
-  clock?: () => number;
-  /**
-   * The audit log: every decision and every event that changes a session is appended to a hash chain
-   * and written to these sinks (DESIGN §6). Without it, nothing is recorded.
-   */
-  audit?: GuardAuditOptions;
-  /**
-   * What a decision does when its audit record cannot be written: `deny` (the default; code
-   * `audit_error`) or `allow`, which decides on without the record and warns on the console once per
-   * outage. `allow` trades the audit guarantee for availability; choose it knowingly.
-   */
-  onAuditError?: "deny" | "allow";
-  /** Decides `ask` actions in {@link Guard.decide} (DESIGN §4.6); without one, every `ask` is denied. */
-  approver?: Approver;
-  /** Milliseconds an approval may take before it is denied (`approval_timeout`); default 60 s. */
-  approvalTimeoutMs?: number;
-}
-
-/** A tool's output, handed back so that flow rules can label it (DESIGN §4.3). */
-export interface ToolResult {
-  session: string;
-  tool?: string;
-  output: unknown;
-  /** The integrity level of the output (one of the policy's `origins.order`), when the adapter knows it. */
-  origin?: string;
-}
-
-/** An instruction whose origin is known, e.g. the user's own message (DESIGN §4.4). */
-export interface Instruction {
-  session: string;
-  origin: string;
-  text: string;
-}
-
-/** A sealed plan offered for a session (DESIGN §4.5), with its Ed25519 signature (base64). */
-export interface PlanOffer {
-  session: string;
-  plan: unknown;
-  signature: string;
-}
-
-/** The outcome of {@link Guard.installPlan}. */
-export type PlanResult = { ok: true } | { ok: false; code: "bad_signature" | "invalid_plan" | "plans_not_enabled" | "engine_fault" | "evicted"; reason: string };
-
-/** Decides actions against one policy. Create with {@link createGuard}. */
-export interface Guard {
-  /** The policy this guard enforces. */
-  readonly policy: CompiledPolicy;
-  /**
-   * Decides one action before it runs, against the session's trajectory. Synchronous, deterministic
-   * given `now`, never throws: any fault denies.
-   *
-   * @example
-   * const d = guard.check({ kind: "shell", session: "s1", command: "rm -rf /" });
-   * // d.effect === "deny", d.rule === "essential.rm-recursive-root"
-   */
-  check(action: Action, options?: { now?: number }): Decision;
-  /**
-   * Decides an action like {@link Guard.check} and, when the policy asks (`ask`), obtains the approval
-   * from the guard's approver (DESIGN §4.6). Resolves to `allow` with `code: "approval_granted"` when
-   * approved (`args` set when the approver modified them: run the action with those), or to a deny whose
-   * code says why not (`approval_denied`, `approval_timeout`, …). Never rejects.
-   *
-   * @example
-   * const d = await guard.decide({ kind: "tool", session: "s1", tool: "refund", args: { amount: 5000 } });
-   * if (permits(d)) await refund(d.args ?? args);
-   */
-  decide(action: Action, options?: { now?: number }): Promise<Decision>;
-  /**
-   * Settles a pending approval request as `revoked` (its `decide` resolves to a deny); false when no
-   * such request is pending.
-   *
-   * @example
-   * guard.revokeApproval(request.id);
-   */
-  revokeApproval(id: string): boolean;
-  /**
-   * Withdraws every approval grant of a session: actions granted for a `ttl` are asked about again.
-   *
-   * @example
-   * guard.revokeGrants("s1");
-   */
-  revokeGrants(session: string): void;
-  /**
-   * Waits until every audit record so far is written by every sink; rejects when a sink fails.
-   *
-   * @example
-   * await guard.flush();
-   */
-  flush(): Promise<void>;
-  /**
-   * Flushes the audit log and closes its sinks. Later decisions are denied (`audit_error`) unless the
-   * guard runs with `onAuditError: "allow"`. Call it on shutdown: records not yet flushed when a process
-   * dies are lost.
-   *
-   * @example
-   * process.on("SIGTERM", () => guard.close().finally(() => process.exit(0)));
-   */
-  close(): Promise<void>;
-  /**
-   * Hands back the output of an allowed action of a session, and returns the output to give the model.
-   * Labelled data is remembered (from the output as it was), so a later action that sends it on can be
-   * refused; the policy's output rules that applied to the action, as decided with it, have their matches
-   * replaced in the returned `output` (docs/policy.md, "Outputs"). Never throws: what cannot be redacted
-   * is withheld, and a fault marks the session so that its next action is denied.
-   *
-   * @example
-   * const { output } = guard.recordResult({ session: "s1", tool: "read_file", output: text });
-   * return output; // what the model sees
-   */
-  recordResult(result: ToolResult): RecordedResult;
-  /**
-   * Records an instruction whose origin is known. The session's origin floor becomes the instruction's;
-   * an instruction of the highest origin also lifts the floor for the actions its text names.
-   *
-   * @example
-   * guard.recordInstruction({ session: "s1", origin: "trusted_user", text: "save this to /memory/notes.md" });
-   */
-  recordInstruction(instruction: Instruction): void;
-  /**
-   * Forgets everything about a session: kill mark, labels, sequences, limits, origin floor.
-   *
-   * @example
-   * guard.resetSession("s1"); // an operator lifts a kill
-   */
-  resetSession(session: string): void;
-  /**
-   * The session's whole state as bytes, to persist it or move it to another guard with the same policy.
-   *
-   * @example
-   * const bytes = guard.exportSession("s1"); other.importSession("s1", bytes);
-   */
-  exportSession(session: string): Uint8Array;
-  /** Restores state exported by a guard with the same policy; throws `SessionStateError` otherwise. */
-  importSession(session: string, bytes: Uint8Array): void;
-  /**
-   * Installs a signed plan for a session: from now on each of its actions must be a step of the plan.
-   * A plan whose signature no policy key verifies is refused, and the session stays planless.
-   * Never throws.
-   *
-   * @example
-   * const r = guard.installPlan({ session: "s1", plan, signature });
-   * if (!r.ok) console.error(r.code, r.reason);
-   */
-  installPlan(offer: PlanOffer): PlanResult;
-}
 
 /**
  * Creates a guard for a policy. Throws {@link PolicyError} (with every problem) when the policy does not
@@ -201,20 +41,33 @@ export interface Guard {
  * const decision = guard.check({ kind: "tool", session: "s1", tool: "search", args: { q: "x" } });
  */
 export async function createGuard(options: GuardOptions): Promise<Guard> {
-  const policy = resolvePolicy(options.policy);
   const maxInputBytes = options.maxInputBytes ?? 4 * 1024 * 1024;
   const maxOutputBytes = options.maxOutputBytes ?? 4 * 1024 * 1024;
-  // Results are matched to their decisions only when something depends on it: output rules, or flow
-  // sources labelling outputs.
-  const expectsResults = policy.outputs.length > 0 || policy.trajectory.labels.length > 0;
   const clock = options.clock ?? Date.now;
   const canonical: CanonicalOptions = { ...(options.cwd !== undefined ? { cwd: options.cwd } : {}), ...(options.home !== undefined ? { home: options.home } : {}) };
-  const traj = policy.trajectory;
-  const reasons = policy.rules.map((r) => r.reason ?? `rule \`${r.id}\` matched`);
-  const tables = decisionTables(policy);
-  const hasRepeat = traj.limits.some((l) => l.repeat);
-  const hasValueSinks = traj.sinks.some((s) => s.scope === "value");
-  const top = traj.origins.length - 1;
+  // Everything derived from the policy is rebound together by `adopt`, in one synchronous step, so a
+  // decision sees one policy whole (updatePolicy).
+  let policy!: CompiledPolicy;
+  let expectsResults = false;
+  let traj!: CompiledPolicy["trajectory"];
+  let reasons: string[] = [];
+  let tables!: ReturnType<typeof decisionTables>;
+  let hasRepeat = false;
+  let hasValueSinks = false;
+  let top = -1;
+  const adopt = (p: CompiledPolicy) => {
+    policy = p;
+    // Results are matched to their decisions only when something depends on it: output rules, or flow
+    // sources labelling outputs.
+    expectsResults = p.outputs.length > 0 || p.trajectory.labels.length > 0;
+    traj = p.trajectory;
+    reasons = p.rules.map((r) => r.reason ?? `rule \`${r.id}\` matched`);
+    tables = decisionTables(p);
+    hasRepeat = traj.limits.some((l) => l.repeat);
+    hasValueSinks = traj.sinks.some((s) => s.scope === "value");
+    top = traj.origins.length - 1;
+  };
+  adopt(resolvePolicy(options.policy));
   const slots = new SlotTable();
   let sessionCap = 0;
   let agentCap = 0;
@@ -232,7 +85,9 @@ export async function createGuard(options: GuardOptions): Promise<Guard> {
   // synchronous instantiation (which browsers refuse on the main thread for modules over 4 KiB).
   let spare: Engine | undefined = await make();
   const refill = () => {
-    make().then((e) => { spare = e; }, () => { spare = undefined; });
+    // A standby made for a policy that was replaced meanwhile is not used.
+    const p = policy;
+    Engine.create(p, maxInputBytes).then((e) => { if (p === policy) spare = e; }, () => { if (p === policy) spare = undefined; });
   };
 
   /**
@@ -341,6 +196,9 @@ export async function createGuard(options: GuardOptions): Promise<Guard> {
     if (st.faulted) {
       st.faulted = false;
       return refusal("engine_fault", "a fault interrupted this session's previous decision; this action is refused so the session cannot continue unawares");
+    }
+    if (st.planError === "plan_revoked") {
+      return refusal("plan_revoked", "the session's sealed plan is not signed by a key of the policy now in force; install a plan its keys verify, or reset the session");
     }
     let raw: RawResult;
     let valueLabels = 0n;
@@ -500,8 +358,67 @@ export async function createGuard(options: GuardOptions): Promise<Guard> {
     return mask;
   };
 
+  /** Runs the updates one at a time, each after the one before has settled. */
+  let updating: Promise<unknown> = Promise.resolve();
+  const updatePolicy = async (source: GuardOptions["policy"], reason: string | undefined): Promise<PolicyUpdate> => {
+    let next: CompiledPolicy;
+    if (isCompiled(source)) next = source;
+    else {
+      const loaded = loadPolicy(source as string | object);
+      if (!loaded.policy) throw new PolicyUpdateError("invalid_policy", new PolicyError(loaded.errors).message, { issues: loaded.errors });
+      next = loaded.policy;
+    }
+    let fresh: Engine;
+    let standby: Engine;
+    try {
+      fresh = await Engine.create(next, maxInputBytes);
+      standby = await Engine.create(next, maxInputBytes);
+    } catch (e) {
+      throw new PolicyUpdateError("engine_fault", `the engine could not be set up for the new policy: ${messageOf(e)}`, { cause: e });
+    }
+    if (trail) {
+      try {
+        await trail.flush();
+      } catch (e) {
+        throw new PolicyUpdateError("audit_error", `the audit log cannot be written, so the change could not be recorded: ${messageOf(e)}`, { cause: e });
+      }
+    }
+    // From here to the swap nothing awaits: no decision runs between reading the old state and adopting
+    // the new policy, so each decision sees one policy whole, and state written meanwhile is carried.
+    const old = current();
+    if (!old) throw new PolicyUpdateError("engine_fault", "the engine is restarting after a fault; try again");
+    const from = policy;
+    let staged: StagedUpdate;
+    try {
+      staged = stageUpdate(slots, plans, old, fresh, from, next);
+    } catch (e) {
+      throw new PolicyUpdateError("engine_fault", `the sessions' state could not be carried over to the new policy: ${messageOf(e)}`, { cause: e });
+    }
+    const change = { from: from.hash, to: next.hash, ...(reason !== undefined ? { reason: String(reason).slice(0, 1024) } : {}), carried: staged.carried, dropped: staged.dropped };
+    if (trail && (trail.refusal() !== undefined || !trail.event("policy", safeNow(), "", change, { policy: next.hash }))) {
+      throw new PolicyUpdateError("audit_error", "the audit log cannot be written, so the change could not be recorded");
+    }
+    // The commit: assignments only, nothing here can throw.
+    for (const [st, host] of staged.hosts) Object.assign(st, host);
+    engine = fresh;
+    spare = standby;
+    installed = staged.installed;
+    sessionCap = staged.sessionCap;
+    agentCap = staged.agentCap;
+    adopt(next);
+    trail?.use(next);
+    return change;
+  };
+
   const guard: Guard = {
-    policy,
+    get policy() {
+      return policy;
+    },
+    updatePolicy(source, opts) {
+      const run = updating.then(() => updatePolicy(source, opts?.reason));
+      updating = run.catch(() => undefined);
+      return run;
+    },
     check: (action, opts) => check(action, opts),
     decide: (action, opts) => decideWithApproval({
       decide: (a, now) => {
@@ -517,7 +434,8 @@ export async function createGuard(options: GuardOptions): Promise<Guard> {
         }
         return { decision, input, fields: approvalFields(last.base) };
       },
-      grant,
+      // An approval is bound to the policy it was asked under: after an update it grants nothing.
+      grant: ((asked: string) => (session: string, input: string, until: number, once: boolean) => policy.hash === asked && grant(session, input, until, once))(policy.hash),
       desk,
       policyHash: policy.hash,
       clock,
@@ -683,53 +601,6 @@ interface Evaluated {
   audited: AuditAction | undefined;
   /** The SHA-256 of `audited`: the record's `input` and the key of approval grants. */
   input: string | undefined;
-}
-
-/** The canonical action as an approver sees it: the fields that are set, arguments included. */
-function approvalFields(base: PartFields): Record<string, unknown> {
-  const out: Record<string, unknown> = {};
-  for (const [k, v] of Object.entries(base)) if (v !== undefined && k !== "session") out[k] = v;
-  return out;
-}
-
-/** The text of an action that can carry data somewhere: its arguments and where it sends them. */
-function scanned(a: Action): string {
-  return textOf([a.args, a.url, a.command, a.statement, a.file, a.target]);
-}
-
-/**
- * Whether an instruction's text names the action (canonical fields): its file (or file name), URL, host
- * or tool appears in it. A heuristic, deliberately narrow; see docs/trajectory.md, "Origins".
- */
-function namedBy(a: PartFields, text: string): boolean {
-  const names: unknown[] = [a.file, a.url, a.host, a.tool];
-  if (typeof a.file === "string") {
-    const base = a.file.slice(a.file.lastIndexOf("/") + 1);
-    // A short file name (`a.md`) would be named by accident too easily.
-    if (base.length >= 4) names.push(base);
-  }
-  return names.some((n) => typeof n === "string" && n.length >= 3 && text.includes(n.toLowerCase()));
-}
-
-/**
- * A hash of the canonical action (kind, tool, target, method, URL, file, every part's command and
- * statement, arguments), for `repeat` limits: the same action however it was spelt.
- */
-function repeatHash(parts: readonly PartFields[]): number {
-  const a = parts[0]!;
-  let h = SEQUENCE_SEED;
-  h = hashStep(h, a.kind);
-  h = hashStep(h, a.tool);
-  h = hashStep(h, a.target);
-  h = hashStep(h, a.method);
-  h = hashStep(h, a.url);
-  h = hashStep(h, a.file);
-  for (const p of parts) {
-    h = hashStep(h, p.command);
-    h = hashStep(h, p.statement);
-  }
-  h = hashStep(h, a.args);
-  return hashEnd(h, 7 + 2 * parts.length);
 }
 
 function resolvePolicy(p: GuardOptions["policy"]): CompiledPolicy {

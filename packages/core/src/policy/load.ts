@@ -4,6 +4,22 @@ import { parseYaml, type SourceMap } from "./parse.js";
 import { validatePolicyShape } from "./validate.js";
 import type { PolicyIssue } from "./issues.js";
 import { compilePolicy, type CompiledPolicy } from "../compile/compile.js";
+import type { PolicyDoc } from "./types.js";
+
+// The document each loaded policy was compiled from: hot reload compares definitions (docs/policy.md,
+// "Hot reload"), and a CompiledPolicy does not carry its document.
+const documents = new WeakMap<CompiledPolicy, PolicyDoc>();
+
+/**
+ * The document `policy` was loaded from by {@link loadPolicy}; undefined for a policy compiled some
+ * other way.
+ *
+ * @example
+ * documentOf(loadPolicy(text).policy!)?.rules?.length
+ */
+export function documentOf(policy: CompiledPolicy): PolicyDoc | undefined {
+  return documents.get(policy);
+}
 
 /** The outcome of {@link loadPolicy}: a policy only when there are no errors. */
 export interface LoadResult {
@@ -50,5 +66,8 @@ export function loadPolicy(source: string | object): LoadResult {
   const compiled = compilePolicy(doc);
   const errors = [...shapeErrors, ...compiled.errors.map((e) => place(e))];
   errors.sort((a, b) => (a.line ?? 0) - (b.line ?? 0) || (a.column ?? 0) - (b.column ?? 0));
-  return compiled.policy && !errors.length ? { policy: compiled.policy, errors, warnings } : { errors, warnings };
+  if (!compiled.policy || errors.length) return { errors, warnings };
+  // A caller's object could change after loading; the document must stay the one that was compiled.
+  documents.set(compiled.policy, typeof source === "string" ? doc : structuredClone(doc));
+  return { policy: compiled.policy, errors, warnings };
 }

@@ -128,11 +128,26 @@ class Replayer {
     this.readsArgs = policy.reads.has("args");
   }
 
+  /** Why the replay stopped before the end of the log (a policy change it cannot follow). */
+  stopped: ReplayError | undefined;
+
   /** Replays one line that verified (so it is a well-formed record). */
   line(l: AuditLine): void {
+    if (this.stopped) return;
     const r = JSON.parse(l.text) as AuditRecord;
     this.counts.records++;
     if (r.type === "checkpoint") return;
+    if (r.type === "policy") {
+      const e = (r.event ?? {}) as { from?: string; to?: string };
+      this.policies.add(String(e.from));
+      // Replaying the log under the policy that wrote it, the records after a change were decided by
+      // another policy: comparing them with this one would report the change as differences. A replay
+      // under a policy of one's own (what it would have done) goes on through the change.
+      if (e.from === this.policy.hash && e.to !== this.policy.hash) {
+        this.stopped = new ReplayError("policy_changed", `the log switches from policy \`${e.from.slice(0, 12)}…\` to \`${String(e.to).slice(0, 12)}…\` here (seq ${r.seq}); replay cannot switch policies: replay the records after it under that policy`, { file: l.file, line: l.line });
+      }
+      return;
+    }
     this.policies.add(r.policy);
     const e = (r.event ?? {}) as Record<string, unknown>;
     switch (r.type) {
@@ -262,6 +277,7 @@ class Replayer {
   }
 
   report(error: ReplayError | undefined): AuditReplayReport {
+    error ??= this.stopped;
     const c = this.counts;
     return {
       ok: error === undefined && c.changed === 0 && c.incomplete === 0,
