@@ -6,12 +6,15 @@
  * as regexes, in anchored mode. `globToRe2` renders the same tokens as RE2 syntax; the tests
  * check that both routes accept the same inputs.
  */
-import { DEFAULT_MAX_STATES, HARD_MAX_STATES, neverDfa, resolveMaxStates, type CompileOptions, type DfaResult } from "./dfa.js";
+import { DEFAULT_MAX_STATES, HARD_MAX_STATES, constructionBudget, neverDfa, resolveMaxStates, type CompileOptions, type DfaResult } from "./dfa.js";
 import { compileProgram } from "./regex.js";
+import { exactSetDfa } from "./set-dfa.js";
 import { setProgram, type Token } from "./trie.js";
 import { MAX_RUNE, normalizeRanges } from "./utf8.js";
 
 const SLASH = 0x2f;
+/** In a `u` regex a surrogate half only matches when it is unpaired. */
+const LONE_SURROGATE = /[\uD800-\uDFFF]/u;
 /** Any character except `/`: what `?` and `*` range over. */
 const NOT_SLASH: readonly number[] = [0, SLASH - 1, SLASH + 1, MAX_RUNE];
 /** Any character at all: what `**` ranges over. */
@@ -192,12 +195,32 @@ export function compileSet(entries: readonly string[], options?: CompileOptions)
   const max = resolveMaxStates(options, Math.min(HARD_MAX_STATES, Math.max(DEFAULT_MAX_STATES, natural)));
   if (typeof max === "string") return { ok: false, error: max };
   if (unique.length === 0) return { ok: true, dfa: neverDfa() };
+  const subject = `set of ${unique.length} entr${unique.length === 1 ? "y" : "ies"}`;
+  // Exact, well-formed strings take the direct route: it builds the very table the NFA route would. It
+  // must also refuse exactly what that route refuses, which is only "more than `max` states" as long as
+  // subset construction cannot run out of budget first: it visits at most one state per distinct byte
+  // prefix (natural - 1, plus DEAD and MATCHED), so `natural + 1` within the budget rules that out. A
+  // lone surrogate (UTF-8 has no encoding for it) and the refusal itself are left to the NFA route.
+  if (natural + 1 <= constructionBudget(max) && !unique.some((e) => isGlob(e) || LONE_SURROGATE.test(e))) {
+    const dfa = exactSetDfa(unique, max);
+    if (dfa !== null) return { ok: true, dfa };
+  }
+  return compileSetViaNfa(unique, max, subject);
+}
+
+/**
+ * The general route of {@link compileSet}: tokens → suffix-shared trie program → NFA → DFA → minimal DFA.
+ * Exported for the tests that check the direct route against it.
+ *
+ * @example compileSetViaNfa(["a", "*.b"], 4096, "set of 2 entries")
+ */
+export function compileSetViaNfa(unique: readonly string[], max: number, subject: string): DfaResult {
+  if (unique.length === 0) return { ok: true, dfa: neverDfa() };
   const all: Token[][] = [];
   for (const entry of unique) {
     const tokens = isGlob(entry) ? parseGlob(entry) : Array.from(entry, (ch) => one(ch.codePointAt(0) ?? 0));
     if (typeof tokens === "string") return { ok: false, error: `set entry: ${tokens}` };
     all.push(tokens);
   }
-  const subject = `set of ${unique.length} entr${unique.length === 1 ? "y" : "ies"}`;
   return compileProgram(setProgram(all), "anchored", max, subject, "split it or use fewer globs");
 }
