@@ -15,8 +15,7 @@ import { compileTrajectory, type TrajectoryInfo } from "./trajectory.js";
 import { compileOutputs, type CompiledOutput } from "./outputs.js";
 import { parseDuration } from "../policy/shape.js";
 import canonicalize from "canonicalize";
-import { sha256 } from "@noble/hashes/sha2.js";
-import { bytesToHex, utf8ToBytes } from "@noble/hashes/utils.js";
+import { sha256Hex } from "../audit/hash.js";
 
 /** A rule as the host knows it: enough to name it in a decision. */
 export interface CompiledRule {
@@ -238,8 +237,9 @@ class Interned<T> {
 
 /**
  * The policy's identity in audit records: SHA-256 of the document's canonical JSON (RFC 8785), so the
- * same policy hashes the same however its YAML was laid out.
+ * same policy hashes the same however its YAML was laid out. `sha256Hex` is the runtime's native hash
+ * where the entry point registered one (Node): the same digest, without running a JS SHA-256 cold.
  */
 function policyHash(doc: PolicyDoc): string {
-  return bytesToHex(sha256(utf8ToBytes(canonicalize(doc) ?? "null")));
+  return sha256Hex(canonicalize(doc) ?? "null");
 }
