@@ -67,6 +67,22 @@ export class EngineError extends TrailguardError {
 }
 
 /**
+ * A precompiled policy file (`trailguard compile`) that cannot be used. `code` says why:
+ * `compiled_corrupt` (not a compiled policy, truncated, altered, or parts that do not agree),
+ * `compiled_version` (written for another engine or in another format), `compiled_mismatch` (compiled from
+ * another policy text than the one given). Compiling the policy again fixes the last two.
+ *
+ * @example
+ * try { policy = loadCompiledPolicy(bytes, { source }); }
+ * catch (e) { if (e instanceof CompiledPolicyError && e.code !== "compiled_corrupt") policy = loadPolicy(source).policy; }
+ */
+export class CompiledPolicyError extends TrailguardError {
+  constructor(code: "compiled_corrupt" | "compiled_version" | "compiled_mismatch", message: string) {
+    super(code, message);
+  }
+}
+
+/**
  * A trace or test file that cannot be read: bad JSON, a missing field, an unknown event type.
  *
  * @example

@@ -4,6 +4,7 @@ export { lintPolicy, LINT_CODES, type LintFinding, type LintResult } from "./pol
 export { formatPath, type PolicyIssue } from "./policy/issues.js";
 export { EFFECTS, ACTION_KINDS, type Effect, type ActionKind, type PolicyDoc, type RuleDoc, type OutputDoc } from "./policy/types.js";
 export type { CompiledPolicy, CompiledRule } from "./compile/compile.js";
+export { precompilePolicy, loadCompiledPolicy, COMPILED_FORMAT_VERSION, COMPILED_LAYOUT_VERSION, type PrecompileResult, type LoadCompiledOptions } from "./compiled/format.js";
 export { ACTION_FIELDS } from "./compile/fields.js";
 export { createGuard, type Guard, type GuardOptions, type ToolResult, type Instruction, type PlanOffer, type PlanResult } from "./guard/guard.js";
 export type { GuardAuditOptions } from "./guard/audit-trail.js";
@@ -20,6 +21,6 @@ export { canonicaliseUrl, canonicaliseShell, canonicalisePath, canonicaliseSql }
 export { messageOf } from "./approvals/text.js";
 export { readAtMost } from "./io/read-at-most.js";
 export type { PolicyUpdate } from "./guard/update.js";
-export { TrailguardError, PolicyError, PolicyUpdateError, EngineError, TraceError, SessionStateError, AuditError, ApprovalError, ActionDeniedError, ReplayError } from "./errors.js";
+export { TrailguardError, PolicyError, PolicyUpdateError, CompiledPolicyError, EngineError, TraceError, SessionStateError, AuditError, ApprovalError, ActionDeniedError, ReplayError } from "./errors.js";
 export { parseTrace, type TraceEvent } from "./trace/parse.js";
 export { replayTrace, type ReplayedDecision } from "./trace/replay.js";
