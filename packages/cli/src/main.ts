@@ -1,5 +1,6 @@
 import { validate } from "./commands/validate.js";
 import { lint } from "./commands/lint.js";
+import { compile } from "./commands/compile.js";
 import { check } from "./commands/check.js";
 import { test } from "./commands/test.js";
 import { plan } from "./commands/plan.js";
@@ -7,13 +8,14 @@ import { audit } from "./commands/audit.js";
 import { replay } from "./commands/replay.js";
 import type { Io } from "./io.js";
 
-const COMMANDS: Record<string, (args: string[], io: Io) => Promise<number>> = { validate, lint, check, test, plan, audit, replay };
+const COMMANDS: Record<string, (args: string[], io: Io) => Promise<number>> = { validate, lint, compile, check, test, plan, audit, replay };
 
 const HELP = `trailguard — a fail-closed firewall for AI-agent actions
 
 usage:
   trailguard validate POLICY                                  check a policy; problems as FILE:LINE:COL
   trailguard lint POLICY [--json]                             likely mistakes (exit 1: findings, 2: does not load)
+  trailguard compile POLICY -o FILE                           write the policy precompiled (loadCompiledPolicy)
   trailguard check --policy POLICY --trace TRACE.jsonl        decide every action of a trace
   trailguard check --policy POLICY --action '{"kind":…}'      decide one action
                   … --audit LOG                               and append the decisions to an audit log
