@@ -5,14 +5,20 @@
 // node processes, since only the first guard of a process compiles the Wasm module (later ones reuse it)
 // and runs the loader's JS cold. Each child times from just before `loadPolicy` of the reference policy
 // (reference.mjs) to a resolved `createGuard`; in a second kind of child the module is compiled first on
-// its own, so the compile and the rest are timed apart. The variants alternate child by child. The warm
+// its own, so the compile and the rest are timed apart. A third kind starts from the policy precompiled
+// (`trailguard compile`, written once by this script before the children run): it times reading the
+// file, `loadCompiledPolicy` (given the YAML text, so the binding is checked too) and `createGuard`. Each
+// child also reports the CPU time the process spent on ready (all its threads: the Wasm compile runs on a
+// background one), which a busy machine disturbs less than the wall time. The variants alternate child
+// by child. The warm
 // figure is the same work repeated in this process. Then memory per idle and busy session, and the
 // 100,000-session check (startup-sessions.mjs); those need --expose-gc, with which this script
 // re-runs itself when it was started without.
 
 import { execFileSync, spawnSync } from "node:child_process";
-import { writeFileSync, mkdirSync } from "node:fs";
-import { cpus } from "node:os";
+import { writeFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { cpus, tmpdir } from "node:os";
+import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { canary } from "./machine.mjs";
 import { quantile } from "./measure.mjs";
@@ -20,7 +26,7 @@ import { quantile } from "./measure.mjs";
 const args = process.argv.slice(2);
 
 if (args[0] === "--child") {
-  process.stdout.write(`${JSON.stringify(await child(args[1], args[2]))}\n`);
+  process.stdout.write(`${JSON.stringify(await child(args[1], args[2], args[3]))}\n`);
   process.exit(0);
 }
 
@@ -31,9 +37,10 @@ if (typeof globalThis.gc !== "function") {
 
 /**
  * One cold start: `policy` is "per-action" or "trajectory"; `mode` "whole", or "split": the Wasm compile,
- * parsing and validating the YAML, and compiling the policy timed one by one first.
+ * parsing and validating the YAML, and compiling the policy timed one by one first; or "compiled": from
+ * the precompiled file `file`.
  */
-async function child(policy, mode) {
+async function child(policy, mode, file) {
   const t0 = performance.now();
   const core = await import("@trailguard/core");
   const imported = performance.now() - t0;
@@ -56,11 +63,14 @@ async function child(policy, mode) {
     split.compile_policy_ms = lap();
   }
   // In split mode the Wasm module is compiled and the loader's code has run once by now.
+  const cpu = process.cpuUsage();
   const a = performance.now();
-  const loaded = core.loadPolicy(yaml).policy;
+  const loaded = mode === "compiled" ? core.loadCompiledPolicy(readFileSync(file), { source: yaml }) : core.loadPolicy(yaml).policy;
   const b = performance.now();
   const guard = await core.createGuard({ policy: loaded });
   const c = performance.now();
+  const used = process.cpuUsage(cpu);
+  const readyCpu = (used.user + used.system) / 1000;
   const action = { kind: "tool", session: "s1", tool: "read_1", args: { path: "/srv/data/1.json" } };
   if (guard.check(action).effect !== "allow") throw new Error("the cold guard decided wrongly");
   const firstCheck = performance.now() - c;
@@ -68,7 +78,7 @@ async function child(policy, mode) {
   const d = performance.now();
   await core.createGuard({ policy: core.loadPolicy(yaml).policy });
   const second = performance.now() - d;
-  return { import_ms: imported, ...split, load_ms: b - a, create_ms: c - b, ready_ms: c - a, first_check_ms: firstCheck, second_ready_ms: second };
+  return { import_ms: imported, ...split, load_ms: b - a, create_ms: c - b, ready_ms: c - a, ready_cpu_ms: readyCpu, first_check_ms: firstCheck, second_ready_ms: second };
 }
 
 const json = args.includes("--json");
@@ -89,14 +99,26 @@ const round = (x) => Math.round(x * 100) / 100;
 
 // The machine's state (machine.mjs) before the children run, and before the warm figures.
 const canaryCold = Math.round(canary());
-const VARIANTS = [["per-action", "whole"], ["trajectory", "whole"], ["per-action", "split"], ["trajectory", "split"]];
+const VARIANTS = [["per-action", "whole"], ["trajectory", "whole"], ["per-action", "split"], ["trajectory", "split"], ["per-action", "compiled"], ["trajectory", "compiled"]];
 const runs = new Map(VARIANTS.map((v) => [v.join("/"), []]));
 const self = fileURLToPath(import.meta.url);
-for (let i = 0; i < PROCESSES; i++) {
-  for (const [policy, mode] of VARIANTS) {
-    runs.get(`${policy}/${mode}`).push(JSON.parse(execFileSync(process.execPath, [self, "--child", policy, mode], { encoding: "utf8" })));
+// The precompiled reference policies, as `trailguard compile` writes them.
+const compiledDir = mkdtempSync(join(tmpdir(), "trailguard-startup-"));
+const compiledFiles = {};
+{
+  const { precompilePolicy } = await import("@trailguard/core");
+  const { referencePolicy } = await import("./reference.mjs");
+  for (const policy of ["per-action", "trajectory"]) {
+    compiledFiles[policy] = join(compiledDir, `${policy}.tgc`);
+    writeFileSync(compiledFiles[policy], precompilePolicy(referencePolicy(100, { trajectory: policy === "trajectory" }).yaml).compiled);
   }
 }
+for (let i = 0; i < PROCESSES; i++) {
+  for (const [policy, mode] of VARIANTS) {
+    runs.get(`${policy}/${mode}`).push(JSON.parse(execFileSync(process.execPath, [self, "--child", policy, mode, compiledFiles[policy]], { encoding: "utf8" })));
+  }
+}
+rmSync(compiledDir, { recursive: true, force: true });
 const cold = {};
 for (const [key, rs] of runs) {
   cold[key] = Object.fromEntries(Object.keys(rs[0]).map((k) => [k, summary(rs.map((r) => r[k]))]));
@@ -135,7 +157,9 @@ console.log("\ncold start, from loadPolicy to a ready createGuard (100-rule refe
 for (const policy of ["per-action", "trajectory"]) {
   const w = cold[`${policy}/whole`];
   const s = cold[`${policy}/split`];
-  console.log(`  ${policy.padEnd(11)} ready      ${f(w.ready_ms)}   (loadPolicy ${f(w.load_ms)}; createGuard ${f(w.create_ms)})`);
+  const p = cold[`${policy}/compiled`];
+  console.log(`  ${policy.padEnd(11)} ready      ${f(w.ready_ms)}   (loadPolicy ${f(w.load_ms)}; createGuard ${f(w.create_ms)}); CPU ${f(w.ready_cpu_ms)}`);
+  console.log(`  ${"".padEnd(11)} precompiled ready ${f(p.ready_ms)}   (read + loadCompiledPolicy ${f(p.load_ms)}; createGuard ${f(p.create_ms)}); CPU ${f(p.ready_cpu_ms)}`);
   console.log(`  ${"".padEnd(11)} cold, one by one: Wasm compile ${f(s.compile_wasm_ms)}; YAML parse + validate ${f(s.parse_validate_ms)}; policy compile ${f(s.compile_policy_ms)}`);
   console.log(`  ${"".padEnd(11)} ready after those ${f(s.ready_ms)}`);
   console.log(`  ${"".padEnd(11)} first guard.check ${f(w.first_check_ms)}; a second guard in the process ${f(w.second_ready_ms)}; import of @trailguard/core ${f(w.import_ms)}`);
