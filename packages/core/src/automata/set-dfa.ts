@@ -12,6 +12,8 @@
 import { DEAD, MATCHED } from "./determinize.js";
 import type { Dfa } from "./dfa.js";
 
+const encoder = new TextEncoder();
+
 /**
  * The minimal DFA accepting exactly the UTF-8 encodings of `entries` (unique, well-formed strings), or
  * null when it needs more than `maxStates` states (DEAD and MATCHED included).
@@ -21,7 +23,6 @@ import type { Dfa } from "./dfa.js";
  * // runDfa(dfa, utf8("api.example")) === true; runDfa(dfa, utf8("api")) === false
  */
 export function exactSetDfa(entries: readonly string[], maxStates: number): Dfa | null {
-  const encoder = new TextEncoder();
   // 1. Byte trie: node 0 is the root, a child always has a larger id than its parent. Edges are kept per
   // node as parallel lists; `edgeKey` finds an existing edge (node × 256 + byte).
   const edgeKey = new Map<number, number>();
@@ -59,9 +60,14 @@ export function exactSetDfa(entries: readonly string[], maxStates: number): Dfa 
   for (let node = nodes - 1; node >= 0; node--) {
     const bs = edgeBytes[node] ?? [];
     const ts = edgeTargets[node] ?? [];
-    const order = bs.map((_, i) => i).sort((x, y) => (bs[x] ?? 0) - (bs[y] ?? 0));
-    const sortedBytes = order.map((i) => bs[i] ?? 0);
-    const sortedTargets = order.map((i) => canon[ts[i] ?? 0] ?? 0);
+    let sortedBytes = bs;
+    let sortedTargets = ts.map((t) => canon[t] ?? 0);
+    if (bs.length > 1) {
+      // Most trie nodes have one edge; the others list theirs in insertion order.
+      const order = bs.map((_, i) => i).sort((x, y) => (bs[x] ?? 0) - (bs[y] ?? 0));
+      sortedBytes = order.map((i) => bs[i] ?? 0);
+      sortedTargets = order.map((i) => canon[ts[i] ?? 0] ?? 0);
+    }
     let signature = final[node] === true ? "E" : "N";
     for (let i = 0; i < sortedBytes.length; i++) signature += `,${sortedBytes[i]}>${sortedTargets[i]}`;
     let id = bySignature.get(signature);
@@ -90,28 +96,42 @@ export function exactSetDfa(entries: readonly string[], maxStates: number): Dfa 
   }
 
   // 4. Byte classes: bytes whose columns agree in every row are one class, numbered in byte order. A
-  // byte's column is the list of (state, target) pairs where it leads somewhere other than DEAD.
-  const column: string[] = new Array<string>(256).fill("");
+  // byte's column is the list of (state, target) pairs where it leads somewhere other than DEAD; the few
+  // bytes the entries use get theirs spelled out, every other byte has the empty column. Loops over all
+  // 256 bytes are left to native fills: this runs cold, in the interpreter, once per set.
+  const columns = new Map<number, string>();
   for (let s = 0; s < order.length; s++) {
     const row = (order[s] ?? 0) - 2;
     const bs = rowBytes[row] ?? [];
     const ts = rowTargets[row] ?? [];
-    for (let i = 0; i < bs.length; i++) column[bs[i] ?? 0] += `${s}>${number[ts[i] ?? 0]},`;
+    for (let i = 0; i < bs.length; i++) columns.set(bs[i] ?? 0, `${columns.get(bs[i] ?? 0) ?? ""}${s}>${number[ts[i] ?? 0]},`);
   }
-  const classes = new Uint8Array(256);
+  const used = [...columns.keys()].sort((x, y) => x - y);
+  // The first byte with the empty column: where its class comes in the numbering (256: none has it).
+  let unused = 0;
+  while (unused < 256 && columns.has(unused)) unused++;
+  // Used bytes' columns are never empty, so the empty column is a class of its own.
   const classOf = new Map<string, number>();
-  for (let b = 0; b < 256; b++) {
-    const key = column[b] ?? "";
+  let k = 0;
+  let emptyClass = -1;
+  const classes = new Uint8Array(256);
+  for (const b of used) {
+    if (emptyClass === -1 && unused < b) emptyClass = k++;
+    const key = columns.get(b) ?? "";
     let c = classOf.get(key);
     if (c === undefined) {
-      c = classOf.size;
+      c = k++;
       classOf.set(key, c);
     }
     classes[b] = c;
   }
+  if (emptyClass === -1 && unused < 256) emptyClass = k++;
+  if (emptyClass !== -1) {
+    classes.fill(emptyClass, 0, used[0] ?? 256);
+    for (let i = 0; i < used.length; i++) classes.fill(emptyClass, (used[i] ?? 0) + 1, used[i + 1] ?? 256);
+  }
 
   // 5. Tables. Every row starts all DEAD; MATCHED is absorbing and accepting, as the runner requires.
-  const k = classOf.size;
   const transitions = new Uint16Array(states * k);
   const acceptAtEnd = new Uint8Array(states);
   transitions.fill(MATCHED, MATCHED * k, MATCHED * k + k);
