@@ -144,12 +144,9 @@ describe("compileSet", () => {
   const exact = new Set(hosts.filter((h) => !isGlob(h)));
   const reference = (s: string): boolean => exact.has(s) || globs.some((g) => refGlob(g, s));
 
-  it("compiles 1000 host names and globs quickly and matches exactly the set", () => {
-    const t0 = performance.now();
+  // No wall-clock bound here (performance lives in bench/): on a shared machine it failed a correct build.
+  it("compiles 1000 host names and globs and matches exactly the set", () => {
     const dfa = ok(compileSet(hosts));
-    const ms = performance.now() - t0;
-    console.log(`1000-entry set: ${ms.toFixed(0)} ms, ${dfa.stateCount} states × ${dfa.classCount} classes`);
-    expect(ms).toBeLessThan(1000);
     expect(globs.length).toBeGreaterThan(50);
 
     const random = rng(5);

@@ -99,6 +99,15 @@ describe("precompilePolicy and loadCompiledPolicy", () => {
     expect(r.errors).toMatchObject([{ line: 5, column: 11, message: expect.stringContaining("unknown field `action.tol`") }]);
   });
 
+  it("copies the program out of the caller's buffer, a Node Buffer included", () => {
+    const buffer = Buffer.from(compiled());
+    const policy = loadCompiledPolicy(buffer);
+    const before = Uint8Array.from(policy.program);
+    buffer.fill(0);
+    expect(policy.program).toEqual(before);
+    expect(Buffer.isBuffer(policy.program)).toBe(false);
+  });
+
   it("writes the same bytes for the same text", () => {
     expect(compiled()).toEqual(compiled());
   });

@@ -130,8 +130,9 @@ export function loadCompiledPolicy(bytes: Uint8Array, options: LoadCompiledOptio
   if (options.source !== undefined && sha256Hex(options.source) !== header.source) {
     throw new CompiledPolicyError("compiled_mismatch", "the file was compiled from another policy text than the one given: compile the policy again");
   }
-  // A copy: the caller may reuse its buffer, and the policy is immutable.
-  const program = bytes.slice(PREFIX_BYTES + headerBytes, body);
+  // A copy, and a plain Uint8Array: the caller may reuse its buffer, and a Node Buffer's `slice` would
+  // share it.
+  const program = new Uint8Array(bytes.subarray(PREFIX_BYTES + headerBytes, body));
   const info = readHostInfo(header.policy);
   if (typeof info === "string") throw corrupt(`its policy part is malformed: ${info}`);
   const disagreement = checkProgramAgrees(program, info);
