@@ -67,7 +67,7 @@ export interface Command {
  * State shared by every parser of one canonicalisation.
  *
  * @example
- * const ctx: Context = { budget: 1000, dynamic: false, analyse: (s, d) => [], resolve: (c, s, d) => [] };
+ * const ctx: Context = { budget: 1000, dynamic: false, analyse: (s, d) => [], resolve: (c, s, d) => [], unwrap: (w, t, d) => [] };
  */
 export interface Context {
   /** Work left (about one unit per character scanned); running out aborts the analysis. */
@@ -78,6 +78,8 @@ export interface Context {
   analyse: (src: string, depth: number) => ShellPart[];
   /** Resolves parsed commands into parts. */
   resolve: (commands: readonly Command[], src: string, depth: number) => ShellPart[];
+  /** Resolves one simple command's words (wrappers stripped) into parts; `text` is its source. */
+  unwrap: (words: readonly Word[], text: string, depth: number) => ShellPart[];
 }
 
 interface PendingHeredoc {

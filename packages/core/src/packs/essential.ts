@@ -15,8 +15,11 @@ import {
 
 // A recursive rm of `/`, home or a system directory: denied outright, so the asking rule below leaves it alone.
 const RM_ROOT =
-  'action.program == "rm" && action.command.matches("\\\\s-(-recursive|[a-zA-Z]*[rR])") && ' +
+  'action.program.matches("^(?i:rm)$") && action.command.matches("\\\\s-(-recursive|[a-zA-Z]*[rR])") && ' +
   'action.command.matches("\\\\s(/|/\\\\*|~|~/|~/\\\\*|\\\\$HOME/?|/(bin|boot|dev|etc|home|lib|lib64|opt|root|sbin|srv|usr|var)/?\\\\*?)(\\\\s|$)")';
+
+// Program names in any case: on a case-insensitive file system (macOS, Windows) `RM` and `GIT` run rm and git.
+const isProgram = (name: string): string => `action.program.matches(${cel(`^(?i:${name})$`)})`;
 
 /** `action.FIELD` matches at least one of `patterns`. */
 const anyOf = (field: string, patterns: readonly string[]): string =>
@@ -45,7 +48,7 @@ export const ESSENTIAL: PolicyDoc = {
     {
       id: "essential.rm-recursive",
       when:
-        `action.program == "rm" && !(${RM_ROOT}) && action.command.matches(${cel(RECURSIVE)}) && action.command.matches(${cel(FORCE)}) && ` +
+        `${isProgram("rm")} && !(${RM_ROOT}) && action.command.matches(${cel(RECURSIVE)}) && action.command.matches(${cel(FORCE)}) && ` +
         `(action.command.matches(${cel(String.raw`\s${UNSAFE_DELETE_OPERAND}(?:\s|$)`)}) || ` +
         `(action.line.matches(${cel(CD_AWAY)}) && action.command.matches(${cel(OPERAND)})) || ` +
         `(action.command.matches(${cel(USES_TMPDIR)}) && action.line.contains(${cel(TMPDIR_ASSIGNED)}) && (!action.line.matches(${cel(TMPDIR_ASSIGNED_TEMP)}) || action.line.matches(${cel(TMPDIR_ASSIGNED_DOTDOT)}))))`,
@@ -55,7 +58,7 @@ export const ESSENTIAL: PolicyDoc = {
     {
       id: "essential.find-delete",
       when:
-        `action.program == "find" && action.command.matches(${cel(FIND_DELETE)}) && !action.command.matches(${cel(FIND_DELETE_IN_EXEC)}) && ` +
+        `${isProgram("find")} && action.command.matches(${cel(FIND_DELETE)}) && !action.command.matches(${cel(FIND_DELETE_IN_EXEC)}) && ` +
         `(action.command.matches(${cel(FIND_UNSAFE_START)}) || action.command.matches(${cel(String.raw`^\S+(?:\s+-[HLPO]\S*)*\s+[-(!]`)}))`,
       effect: "ask",
       reason: "find -delete outside the temporary directories and below the working directory",
@@ -63,7 +66,7 @@ export const ESSENTIAL: PolicyDoc = {
     {
       id: "essential.git-discard",
       when:
-        `action.program == "git" && !action.command.matches(${cel(GIT_HELP)}) && (${anyOf("command", GIT_DISCARD)} || ` +
+        `${isProgram("git")} && !action.command.matches(${cel(GIT_HELP)}) && (${anyOf("command", GIT_DISCARD)} || ` +
         `(action.command.matches(${cel(GIT_CHECKOUT_PATHS)}) && !action.command.matches(${cel(GIT_CHECKOUT_CREATE)})) || ` +
         `(action.command.matches(${cel(GIT_PUSH_FORCE)}) && !action.command.matches(${cel(GIT_PUSH_LEASE)})) || ` +
         `(action.command.matches(${cel(GIT_RESTORE)}) && (!action.command.matches(${cel(GIT_RESTORE_STAGED_ONLY)}) || action.command.matches(${cel(GIT_RESTORE_WORKTREE)}))))`,

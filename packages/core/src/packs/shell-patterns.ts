@@ -114,10 +114,10 @@ export const TMPDIR_ASSIGNED_DOTDOT = String.raw`TMPDIR=\S*\.\.`;
 /** A word that uses `$TMPDIR`. */
 export const USES_TMPDIR = String.raw`\s\$\{?TMPDIR`;
 
-/** rm's recursive flag, alone or in a cluster of short options. */
-export const RECURSIVE = String.raw`\s(?:--recursive|-[a-zA-Z]*[rR][a-zA-Z]*)(?:\s|$)`;
+/** rm's recursive flag, alone or in a cluster of short options, before any `--` (after it, `-rf` is a name). */
+export const RECURSIVE = String.raw`^\S+(?:\s+${notWord(["--"])})*\s(?:--recursive|-[a-zA-Z]*[rR][a-zA-Z]*)(?:\s|$)`;
 /** rm's force flag: without it rm stops at write-protected files (both corpora draw the line here too). */
-export const FORCE = String.raw`\s(?:--force|-[a-zA-Z]*f[a-zA-Z]*)(?:\s|$)`;
+export const FORCE = String.raw`^\S+(?:\s+${notWord(["--"])})*\s(?:--force|-[a-zA-Z]*f[a-zA-Z]*)(?:\s|$)`;
 /** An operand (a word that is not an option). */
 export const OPERAND = String.raw`\s[^\s-]\S*`;
 /**
@@ -130,19 +130,20 @@ export const CD_AWAY = String.raw`(?:^|[\s;&|({])(?:cd|pushd)(?:\s+-[LPe@]+)*(?:
 const GIT_OPTION = String.raw`(?:-[Cc]\s*\S+|--(?:git-dir|work-tree|namespace|config-env|exec-path|super-prefix|attr-source)\s+\S+|-\S*)`;
 
 /**
- * The start of a git part up to its subcommand `sub` (a regex alternative), with any arguments after it;
+ * The start of a git part up to its subcommand (in any case: on a case-insensitive file system `git CHECKOUT`
+ * finds `git-checkout` in git's exec path) `sub` (a regex alternative), with any arguments after it;
  * append what must follow.
  *
  * @example
  * gitSub("reset") + String.raw`\s--hard(?:\s|$)`;
  */
 export function gitSub(sub: string): string {
-  return String.raw`^\S+(?:\s+${GIT_OPTION})*\s+(?:${sub})(?:\s+\S+)*`;
+  return String.raw`^\S+(?:\s+${GIT_OPTION})*\s+(?i:${sub})(?:\s+\S+)*`;
 }
 
 /** Like {@link gitSub}, but the arguments before what follows contain no `--`: after it, `-f` is a name. */
 function gitSubOptions(sub: string): string {
-  return String.raw`^\S+(?:\s+${GIT_OPTION})*\s+(?:${sub})(?:\s+${notWord(["--"])})*`;
+  return String.raw`^\S+(?:\s+${GIT_OPTION})*\s+(?i:${sub})(?:\s+${notWord(["--"])})*`;
 }
 
 /** A force flag of `git push` (`--force`, `-f` in a cluster, `--force=…`) or a `+refspec`. */
@@ -177,7 +178,7 @@ export const GIT_DISCARD: readonly string[] = [
 
 /** `checkout <tree> <path>…`: a second operand is a path overwritten from the commit. */
 export const GIT_CHECKOUT_PATHS =
-  String.raw`^\S+(?:\s+${GIT_OPTION})*\s+checkout(?:\s+${CHECKOUT_ITEM})*\s+${CHECKOUT_OPERAND}(?:\s+${CHECKOUT_ITEM})*\s+${CHECKOUT_OPERAND}`;
+  String.raw`^\S+(?:\s+${GIT_OPTION})*\s+(?i:checkout)(?:\s+${CHECKOUT_ITEM})*\s+${CHECKOUT_OPERAND}(?:\s+${CHECKOUT_ITEM})*\s+${CHECKOUT_OPERAND}`;
 /** checkout that creates a branch: git refuses paths then, so the operands are a name and a start point. */
 export const GIT_CHECKOUT_CREATE = gitSub("checkout") + String.raw`\s(?:-[a-zA-Z]*[bB]\S*|--orphan)(?:\s|$)`;
 
