@@ -92,3 +92,20 @@ describe("canonicalisePath", () => {
     expect(Date.now() - start).toBeLessThan(1000);
   });
 });
+
+describe("canonicalisePath: /proc links", () => {
+  it("reads /proc/self/root and /proc/<pid>/root as the root directory", () => {
+    expect(canonicalisePath("/proc/self/root/etc/shadow")).toBe("/etc/shadow");
+    expect(canonicalisePath("/proc/1/root/proc/self/root/root/.ssh/id_rsa")).toBe("/root/.ssh/id_rsa");
+    expect(canonicalisePath("/proc/thread-self/root")).toBe("/");
+  });
+
+  it("reads /proc/self/cwd as the working directory", () => {
+    expect(canonicalisePath("/proc/self/cwd/../etc/passwd", { cwd: "/srv/app" })).toBe("/srv/etc/passwd");
+  });
+
+  it("leaves other /proc paths alone", () => {
+    expect(canonicalisePath("/proc/self/environ")).toBe("/proc/self/environ");
+    expect(canonicalisePath("/proc/selfish/root/x")).toBe("/proc/selfish/root/x");
+  });
+});

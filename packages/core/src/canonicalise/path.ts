@@ -1,6 +1,6 @@
 /**
  * File path canonicalisation: every spelling of a path (relative, `~`, `file://`, `..`, doubled slashes, a NUL-byte
- * tail) becomes the one absolute POSIX path the operating system would open, so a rule on `/etc/**` cannot be dodged.
+ * tail, `/proc/self/root/…`) becomes the one absolute POSIX path the operating system would open, so a rule on `/etc/**` cannot be dodged.
  */
 
 import { percentDecodeOnce } from "./percent.js";
@@ -60,11 +60,23 @@ function expandTilde(p: string, home: string, cwd: string): string {
   return `/home/${user}${rest}`;
 }
 
+// `/proc/self/root` (and `/proc/<pid>/root`, `/proc/thread-self/root`) is a symlink to the root directory and
+// `/proc/self/cwd` one to the working directory: `/proc/self/root/etc/shadow` opens `/etc/shadow`.
+const PROC_LINK = /^\/proc\/(?:self|thread-self|\d+)\/(root|cwd)(?=\/|$)/;
+
 function anchor(raw: string, home: string, cwd: string): string {
   let p = cutAtNul(raw);
   if (/^file:/i.test(p)) p = cutAtNul(fileUrlToPath(p));
   p = expandTilde(p, home, cwd);
-  return normalise(p.startsWith("/") ? p : `${cwd}/${p}`);
+  p = p.startsWith("/") ? p : `${cwd}/${p}`;
+  // The links are followed before `..` is resolved, as the kernel does: `/proc/self/cwd/..` is the cwd's parent.
+  // Each round removes at least `/proc/x/root`, so the loop ends; another pid's root is read as ours.
+  p = p.replace(/\/(?:\.?\/)+/g, "/");
+  for (let m = PROC_LINK.exec(p); m !== null; m = PROC_LINK.exec(p)) {
+    p = (m[1] === "cwd" ? cwd : "/") + p.slice(m[0].length);
+    p = p.replace(/\/(?:\.?\/)+/g, "/");
+  }
+  return normalise(p);
 }
 
 /**

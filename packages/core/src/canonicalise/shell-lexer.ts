@@ -67,7 +67,7 @@ export interface Command {
  * State shared by every parser of one canonicalisation.
  *
  * @example
- * const ctx: Context = { budget: 1000, dynamic: false, analyse: (s, d) => [], resolve: (c, s, d) => [] };
+ * const ctx: Context = { budget: 1000, dynamic: false, analyse: (s, d) => [], resolve: (c, s, d) => [], unwrap: (w, t, d) => [] };
  */
 export interface Context {
   /** Work left (about one unit per character scanned); running out aborts the analysis. */
@@ -78,6 +78,8 @@ export interface Context {
   analyse: (src: string, depth: number) => ShellPart[];
   /** Resolves parsed commands into parts. */
   resolve: (commands: readonly Command[], src: string, depth: number) => ShellPart[];
+  /** Resolves one simple command's words (wrappers stripped) into parts; `text` is its source. */
+  unwrap: (words: readonly Word[], text: string, depth: number) => ShellPart[];
 }
 
 interface PendingHeredoc {
@@ -93,6 +95,26 @@ class BudgetExhausted extends Error {}
 
 // Characters that end an unquoted word.
 const META: ReadonlySet<string> = new Set([" ", "\t", "\n", ";", "&", "|", "(", ")", "<", ">"]);
+
+// Characters the word, double-quote and backtick lexers look at one by one; runs of any others are found by
+// one native regex search and copied as one slice, so a long word costs one pass and one copy rather than a
+// string concatenation per character. The table answers "is the next character special" without a regex call,
+// for lines of one-letter words or escapes where that is every other byte. (`g` flag: searched from `lastIndex`.)
+interface Specials {
+  search: RegExp;
+  table: Uint8Array;
+}
+
+function specials(chars: string): Specials {
+  const table = new Uint8Array(128);
+  for (const c of chars) table[c.charCodeAt(0)] = 1;
+  const search = new RegExp(`[${[...chars].map((c) => (/[\\\]^-]/.test(c) ? `\\${c}` : c)).join("")}]`, "g");
+  return { search, table };
+}
+
+const WORD_SPECIAL = specials(" \t\n;&|()<>\\'\"`${},.*?[]");
+const DOUBLE_SPECIAL = specials('"\\$`');
+const BACKTICK_SPECIAL = specials("`\\");
 
 /**
  * Appends in place.
@@ -142,6 +164,18 @@ export class Parser {
 
   private tick(): void {
     charge(this.ctx, 1);
+  }
+
+  /** Skips a run of characters not in `special`, charges it, and returns it (empty at a special character). */
+  private run(special: Specials): string {
+    const start = this.pos;
+    const c = this.src.charCodeAt(start);
+    if (c < 128 && special.table[c] === 1) return "";
+    special.search.lastIndex = start;
+    const end = special.search.test(this.src) ? special.search.lastIndex - 1 : this.src.length;
+    charge(this.ctx, end - start);
+    this.pos = end;
+    return start === end ? "" : this.src.slice(start, end);
   }
 
   /** Parses commands until the end, or until the `)` closing a substitution when `untilParen`. */
@@ -311,8 +345,14 @@ export class Parser {
     let openBracket = false;
     let braceExpansion = false;
     // One flag per open `{`: whether a `,` or `..` makes it a brace expansion (`{rm,-rf,/}` runs `rm -rf /`).
-    const braces: boolean[] = [];
+    let braces: boolean[] | undefined;
     while (this.pos < this.src.length) {
+      const plain = this.run(WORD_SPECIAL);
+      if (plain !== "") {
+        value += plain;
+        continue;
+      }
+      if (this.pos >= this.src.length) break;
       this.tick();
       const c = this.at();
       if ((c === "<" || c === ">") && this.at(1) === "(") {
@@ -350,9 +390,9 @@ export class Parser {
         value += r.value;
         dynamic ||= r.dynamic;
       } else {
-        if (c === "{") braces.push(false);
-        else if (c === "}") braceExpansion = (braces.pop() ?? false) || braceExpansion;
-        else if (braces.length > 0 && (c === "," || (c === "." && this.at(1) === "."))) {
+        if (c === "{") (braces ??= []).push(false);
+        else if (c === "}") braceExpansion = (braces?.pop() ?? false) || braceExpansion;
+        else if (braces !== undefined && braces.length > 0 && (c === "," || (c === "." && this.at(1) === "."))) {
           braces[braces.length - 1] = true;
         }
         else if (c === "*" || c === "?") glob = true;
@@ -367,39 +407,42 @@ export class Parser {
 
   private lexDouble(): { value: string; dynamic: boolean } {
     this.pos++;
-    let value = "";
+    const value: string[] = [];
     let dynamic = false;
     while (this.pos < this.src.length) {
+      const plain = this.run(DOUBLE_SPECIAL);
+      if (plain !== "") {
+        value.push(plain);
+        continue;
+      }
+      if (this.pos >= this.src.length) break;
       this.tick();
       const c = this.at();
       if (c === '"') {
         this.pos++;
-        return { value, dynamic };
+        return { value: value.join(""), dynamic };
       }
       if (c === "\\") {
         const n = this.at(1);
         if (n === "\n") this.pos += 2;
         else if (n === "$" || n === "`" || n === '"' || n === "\\") {
-          value += n;
+          value.push(n);
           this.pos += 2;
         } else {
-          value += c;
+          value.push(c);
           this.pos++;
         }
       } else if (c === "$") {
         const r = this.lexDollar(true);
-        value += r.value;
+        value.push(r.value);
         dynamic ||= r.dynamic;
-      } else if (c === "`") {
-        value += this.lexBacktick();
-        dynamic = true;
       } else {
-        value += c;
-        this.pos++;
+        value.push(this.lexBacktick());
+        dynamic = true;
       }
     }
     this.ctx.dynamic = true;
-    return { value, dynamic: true };
+    return { value: value.join(""), dynamic: true };
   }
 
   /** At `$`: an expansion (value = its source text, dynamic), ANSI-C or locale quoting, or a literal `$`. */
@@ -561,9 +604,15 @@ export class Parser {
   private lexBacktick(): string {
     const start = this.pos;
     this.pos++;
-    let content = "";
+    const content: string[] = [];
     let closed = false;
     while (this.pos < this.src.length) {
+      const plain = this.run(BACKTICK_SPECIAL);
+      if (plain !== "") {
+        content.push(plain);
+        continue;
+      }
+      if (this.pos >= this.src.length) break;
       this.tick();
       const c = this.at();
       if (c === "`") {
@@ -573,15 +622,15 @@ export class Parser {
       }
       const n = this.at(1);
       if (c === "\\" && (n === "`" || n === "\\" || n === "$")) {
-        content += n;
+        content.push(n);
         this.pos += 2;
       } else {
-        content += c;
+        content.push(c);
         this.pos++;
       }
     }
     if (!closed) this.ctx.dynamic = true;
-    append(this.sink, this.ctx.analyse(content, this.depth + 1));
+    append(this.sink, this.ctx.analyse(content.join(""), this.depth + 1));
     return this.src.slice(start, this.pos);
   }
 

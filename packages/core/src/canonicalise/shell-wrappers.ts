@@ -6,6 +6,8 @@
 import type { ShellPart } from "./shell.js";
 import { append, charge, MAX_DEPTH, Parser } from "./shell-lexer.js";
 import type { Context, Word } from "./shell-lexer.js";
+import { INTERPRETERS } from "./shell-inline.js";
+import { RUNNERS } from "./shell-runners.js";
 
 /**
  * Reserved words that only introduce or close a compound command; skipping them exposes the command they guard.
@@ -40,15 +42,26 @@ export function basename(path: string): string {
   return start === 0 && end === path.length ? path : path.slice(start, end);
 }
 
-/** What one unwrapping step made of a command. */
-type Step =
+/**
+ * What one unwrapping step made of a command.
+ *
+ * @example
+ * const step: Step = { kind: "next", words: words.slice(1), dynamic: false };
+ */
+export type Step =
   | { kind: "next"; words: Word[]; dynamic: boolean }
   | { kind: "replace"; parts: ShellPart[]; dynamic: boolean }
   | { kind: "stop"; dynamic: boolean };
 
 const STOP: Step = { kind: "stop", dynamic: false };
 
-interface WrapperSpec {
+/**
+ * The options of a program that runs another: which take a value, what follows them.
+ *
+ * @example
+ * const spec: WrapperSpec = { short: "u", long: ["user"] };
+ */
+export interface WrapperSpec {
   /** Short options that take a value (attached or as the next word). */
   short?: string;
   /** Short options whose value can only be attached (`xargs -i{}`). */
@@ -84,12 +97,6 @@ const WRAPPERS: ReadonlyMap<string, WrapperSpec> = new Map<string, WrapperSpec>(
   ["timeout", { short: "sk", long: ["signal", "kill-after"], then: "duration" }],
   ["stdbuf", { short: "ioe", long: ["input", "output", "error"] }],
   ["exec", { short: "a" }],
-  ["xargs", {
-    short: "adEILnPs",
-    attached: "eil",
-    long: ["arg-file", "delimiter", "max-args", "max-procs", "max-chars", "process-slot-var"],
-    dynamic: true,
-  }],
 ]);
 
 const SHELLS: ReadonlySet<string> = new Set([
@@ -100,8 +107,13 @@ function takesLongValue(name: string, long: readonly string[]): boolean {
   return name !== "" && long.some((o) => o.startsWith(name));
 }
 
-/** Index of the first operand after the options at `start`. A dynamic word ends the options: it may be the command. */
-function skipOptions(words: readonly Word[], start: number, spec: WrapperSpec): number {
+/**
+ * Index of the first operand after the options at `start`. A dynamic word ends the options: it may be the command.
+ *
+ * @example
+ * skipOptions(words("sudo -u root rm x"), 1, { short: "u" }); // 3
+ */
+export function skipOptions(words: readonly Word[], start: number, spec: WrapperSpec): number {
   let i = start;
   while (i < words.length) {
     const w = words[i];
@@ -136,15 +148,48 @@ function replaceWith(code: Word, depth: number, ctx: Context): Step {
   return { kind: "replace", parts: ctx.analyse(code.value, depth + 1), dynamic: code.dynamic };
 }
 
-function synthetic(value: string, dynamic: boolean): Word {
+/**
+ * A word made by the analysis rather than read from the line.
+ *
+ * @example
+ * synthetic("{}", true);
+ */
+export function synthetic(value: string, dynamic: boolean): Word {
   return { value, raw: value, dynamic, glob: false };
+}
+
+/**
+ * What a command reads on stdin, as far as the line shows it: the texts (here-documents, here-strings, what an
+ * `echo` piped into it prints) and whether some of it comes from elsewhere (another program's output).
+ *
+ * @example
+ * // echo 'rm x' | sh   → { texts: ["rm x"], unseen: false }
+ * // curl -s u | sh     → { texts: [], unseen: true }
+ */
+export interface Stdin {
+  texts: string[];
+  unseen: boolean;
+}
+
+/**
+ * The program of the part that stands for code the analysis cannot see: a shell's script read from another
+ * program's output (`curl … | sh`, `base64 -d | bash`) or from a process substitution (`bash <(curl …)`).
+ * Policies deny it as the most dangerous reading (the essential pack does).
+ *
+ * @example
+ * canonicaliseShell("base64 -d x | sh").parts[2].program; // "<stdin>"
+ */
+export const UNSEEN_CODE = "<stdin>";
+
+function unseenCode(text: string): ShellPart {
+  return { program: UNSEEN_CODE, argv: [UNSEEN_CODE], text, dynamic: true };
 }
 
 function unwrapShell(
   words: readonly Word[],
   depth: number,
   ctx: Context,
-  stdin: readonly string[],
+  stdin: Stdin,
   extra: ShellPart[],
 ): Step {
   let i = 1;
@@ -174,7 +219,10 @@ function unwrapShell(
     return script === undefined ? STOP : replaceWith(script, depth, ctx);
   }
   // No script operand: the shell runs its stdin, so here-strings and here-documents fed to it are code.
-  if (i >= words.length || readStdin) for (const code of stdin) append(extra, ctx.analyse(code, depth + 1));
+  if (i >= words.length || readStdin) {
+    for (const code of stdin.texts) append(extra, ctx.analyse(code, depth + 1));
+    if (stdin.unseen) extra.push(unseenCode(words.map((w) => w.raw).join(" ")));
+  } else if (words[i]?.raw.startsWith("<(") === true) extra.push(unseenCode(words[i]?.raw ?? ""));
   return STOP;
 }
 
@@ -240,7 +288,8 @@ function unwrapEnv(words: readonly Word[], depth: number, ctx: Context, extra: S
           if (split === undefined) return STOP;
           break;
         }
-        if (ch === "u" || ch === "C") {
+        // -u NAME, -C DIR, and BSD's -P PATH take a value.
+        if (ch === "u" || ch === "C" || ch === "P") {
           if (j === v.length - 1) consumed = 2;
           break;
         }
@@ -279,24 +328,31 @@ export function unwraps(name: string): boolean {
   return OPENED.has(name);
 }
 
-const OPENED: ReadonlySet<string> = new Set([...SHELLS, ...WRAPPERS.keys(), ...RESERVED, "env", "su", "eval", "command", "find"]);
+const OPENED: ReadonlySet<string> = new Set([
+  ...SHELLS, ...WRAPPERS.keys(), ...RESERVED, ...RUNNERS, ...INTERPRETERS, "env", "su", "eval", "command", "find", "source", ".",
+]);
 
 /**
  * One unwrapping step for the program `name`: the wrapped command's words, the parts of a command run as a string
  * (`sh -c`, `eval`, `su -c`), or stop. Parts of code fed to a shell's stdin go to `extra`.
  *
  * @example
- * unwrapOnce("sudo", words("sudo -u root rm x"), 0, ctx, [], []); // { kind: "next", words: words("rm x"), … }
+ * unwrapOnce("sudo", words("sudo -u root rm x"), 0, ctx, { texts: [], unseen: false }, []); // { kind: "next", words: words("rm x"), … }
  */
 export function unwrapOnce(
   name: string,
   words: readonly Word[],
   depth: number,
   ctx: Context,
-  stdin: readonly string[],
+  stdin: Stdin,
   extra: ShellPart[],
 ): Step {
   if (SHELLS.has(name)) return unwrapShell(words, depth, ctx, stdin, extra);
+  // `source <(curl …)` runs what another program prints.
+  if ((name === "source" || name === ".") && words[1]?.raw.startsWith("<(") === true) {
+    extra.push(unseenCode(words[1].raw));
+    return STOP;
+  }
   if (name === "env") return unwrapEnv(words, depth, ctx, extra);
   if (name === "su") return unwrapSu(words, depth, ctx);
   if (name === "eval") {

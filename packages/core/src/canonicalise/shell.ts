@@ -11,6 +11,9 @@
 import { append, charge, MAX_DEPTH, Parser } from "./shell-lexer.js";
 import type { Command, Context, Word } from "./shell-lexer.js";
 import { ASSIGNMENT, basename, findExecs, RESERVED, unwrapOnce, unwraps } from "./shell-wrappers.js";
+import type { Stdin } from "./shell-wrappers.js";
+import { unwrapRunner } from "./shell-runners.js";
+import { inlineShellCode } from "./shell-inline.js";
 
 /**
  * One program the command line would run.
@@ -42,6 +45,7 @@ export interface CanonicalShell {
 }
 
 const MAX_UNWRAP = 64;
+const NO_STDIN: Stdin = { texts: [], unseen: false };
 
 /** Parses and resolves a whole command line at `depth`; beyond the depth limit, nothing is read and all is dynamic. */
 function analyse(src: string, depth: number, ctx: Context): ShellPart[] {
@@ -90,9 +94,10 @@ function resolveCommand(cmd: Command, src: string, depth: number, ctx: Context):
   return out;
 }
 
-/** Text a command reads on stdin that is visible in the command line itself. */
-function stdinText(cmd: Command): string[] {
+/** What a command reads on stdin: the text visible in the command line, and whether more comes from a program. */
+function stdinText(cmd: Command): Stdin {
   const texts = redirectedText(cmd);
+  let unseen = cmd.redirects.some((r) => r.op === "<" && r.target?.raw.startsWith("<(") === true);
   const upstream = cmd.pipedFrom;
   if (upstream !== undefined) {
     append(texts, redirectedText(upstream));
@@ -103,9 +108,9 @@ function stdinText(cmd: Command): string[] {
       let i = 1;
       while (printer === "echo" && /^-[neE]+$/.test(words[i]?.value ?? "")) i++;
       texts.push(words.slice(i).map((w) => w.value).join(" "));
-    }
+    } else if (words.length > 0 || upstream.subParts.length > 0) unseen = true;
   }
-  return texts;
+  return { texts, unseen };
 }
 
 function redirectedText(cmd: Command): string[] {
@@ -124,7 +129,7 @@ function unwrap(
   initialDynamic: boolean,
   depth: number,
   ctx: Context,
-  stdin: readonly string[],
+  stdin: Stdin,
 ): ShellPart[] {
   let words = initial;
   let dynamic = initialDynamic;
@@ -133,7 +138,8 @@ function unwrap(
   for (; rounds < MAX_UNWRAP; rounds++) {
     const head = words[0];
     if (head === undefined || head.dynamic || head.glob) break;
-    const step = unwrapOnce(basename(head.value), words, depth, ctx, stdin, extra);
+    const name = basename(head.value);
+    const step = unwrapRunner(name, words, text, depth, ctx, stdin) ?? unwrapOnce(name, words, depth, ctx, stdin, extra);
     dynamic ||= step.dynamic;
     if (step.kind === "stop") break;
     if (step.kind === "replace") {
@@ -157,8 +163,16 @@ function unwrap(
         break;
       }
       // The file names substituted for `{}` are only known at run time.
-      append(parts, unwrap(exec, text, true, depth + 1, ctx, []));
+      append(parts, unwrap(exec, text, true, depth + 1, ctx, NO_STDIN));
     }
+  }
+  // `python -c "os.system('rm -rf /')"`: shell commands in inline code run too.
+  for (const code of inlineShellCode(program, words)) {
+    if (depth + 1 > MAX_DEPTH) {
+      ctx.dynamic = true;
+      break;
+    }
+    append(parts, ctx.analyse(code, depth + 1));
   }
   append(parts, extra);
   if (dynamic) ctx.dynamic = true;
@@ -199,6 +213,7 @@ export function analyseFully(command: string): CanonicalShell {
     dynamic: false,
     analyse: (src, depth) => analyse(src, depth, ctx),
     resolve: (commands, src, depth) => resolveCommands(commands, src, depth, ctx),
+    unwrap: (words, text, depth) => unwrap(words, text, false, depth, ctx, NO_STDIN),
   };
   try {
     const parts = analyse(command, 0, ctx);

@@ -1,0 +1,55 @@
+/**
+ * Shell commands inside inline interpreter code (`python -c`, `node -e`, `ruby -e`, `perl -e`, `php -r`): the
+ * string literals passed to the language's run-a-command calls, and backtick commands. Internal to the shell
+ * canonicaliser. The languages themselves are not read; what this cannot see is left to the policy (the
+ * essential pack asks before inline code that deletes files).
+ */
+
+/**
+ * Interpreters whose inline code is searched for shell commands.
+ *
+ * @example
+ * INTERPRETERS.has("python3"); // true
+ */
+export const INTERPRETERS: ReadonlySet<string> = new Set([
+  "python", "python2", "python3", "node", "nodejs", "deno", "bun", "ruby", "perl", "php",
+]);
+
+// Options after which the next word is code: -c (Python), -e/-E/-p (Node, Ruby, Perl), -r (PHP), and clusters
+// that end in one of them (`perl -lne`).
+const CODE_OPTION = /^(?:-[A-Za-z]*[ceErp]|--eval|--print|--command)$/;
+// A run-a-command call with a string literal argument: os.system("…"), subprocess.run("…", shell=True),
+// execSync('…'), system '…', %x(…), qx(…).
+const CALL =
+  /\b(?:system|popen|exec|execSync|execFileSync|spawn|spawnSync|execFile|check_output|check_call|call|run|Popen|getoutput|getstatusoutput|shell_exec|passthru|proc_open)\s*\(?\s*(?:\[\s*)?(["'])((?:\\.|(?!\1)[^\\])*)\1/g;
+const BACKTICKS = /`((?:\\.|[^`\\])*)`/g;
+const QUOTED_EXEC = /(?:%x|\bqx)\s*[({[]((?:\\.|[^)}\]\\])*)[)}\]]/g;
+// At most this many command strings are taken from one part: the action's part limit (64) must leave room
+// for the rest of the line.
+const MAX_STRINGS = 16;
+
+const unescape = (s: string): string => s.replace(/\\(.)/g, "$1");
+
+/**
+ * The shell command lines written into the inline code of an interpreter part (none for other programs).
+ *
+ * @example
+ * inlineShellCode("python", words(`python -c "import os; os.system('rm -rf /')"`)); // ["rm -rf /"]
+ */
+export function inlineShellCode(program: string, words: readonly { value: string }[]): string[] {
+  if (!INTERPRETERS.has(program)) return [];
+  const found: string[] = [];
+  for (let i = 1; i < words.length - 1 && found.length < MAX_STRINGS; i++) {
+    if (!CODE_OPTION.test(words[i]?.value ?? "")) continue;
+    const code = words[i + 1]?.value ?? "";
+    for (const re of [CALL, BACKTICKS, QUOTED_EXEC]) {
+      for (const m of code.matchAll(re)) {
+        if (found.length >= MAX_STRINGS) break;
+        const text = re === CALL ? m[2] : m[1];
+        if (text !== undefined && text.trim() !== "") found.push(unescape(text));
+      }
+    }
+    i++;
+  }
+  return found;
+}
