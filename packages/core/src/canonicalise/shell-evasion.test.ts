@@ -4,6 +4,7 @@
 
 import { describe, expect, it } from "vitest";
 import { canonicaliseShell } from "./shell.js";
+import { MAX_COMMANDS } from "./shell-lexer.js";
 
 const parts = (command: string): [string, string][] => canonicaliseShell(command).parts.map((p) => [p.program, p.argv.join(" ")]);
 
@@ -97,5 +98,28 @@ describe("canonicaliseShell: a 1 MiB line", () => {
     expect(part?.program).toBe("echo");
     expect(part?.argv.map((a) => a.length)).toEqual([4, word.length, word.length, word.length + 2, word.length]);
     expect(part?.argv[3]?.startsWith("x aaa")).toBe(true);
+  });
+});
+
+describe("canonicaliseShell: more commands than it follows", () => {
+  it("stops past MAX_COMMANDS and says so, with the opaque part of unreadable input", () => {
+    for (const sep of [";", "|", "&&", "\n"]) {
+      const line = `a${sep}`.repeat(MAX_COMMANDS + 1);
+      const shell = canonicaliseShell(line);
+      expect(shell.overflow).toBe(true);
+      expect(shell.dynamic).toBe(true);
+      expect(shell.parts).toEqual([{ program: "", argv: [], text: line.trim(), dynamic: true }]);
+    }
+  });
+
+  it("counts commands at every depth: nesting does not hide them", () => {
+    const inner = "a;".repeat(MAX_COMMANDS / 2);
+    expect(canonicaliseShell(`sh -c '${inner}'; (${inner}); echo $(${inner})`).overflow).toBe(true);
+  });
+
+  it("reads a line of exactly MAX_COMMANDS commands in full", () => {
+    const shell = canonicaliseShell("a;".repeat(MAX_COMMANDS));
+    expect(shell.overflow).toBeUndefined();
+    expect(shell.parts).toHaveLength(MAX_COMMANDS);
   });
 });

@@ -80,7 +80,21 @@ export interface Context {
   resolve: (commands: readonly Command[], src: string, depth: number) => ShellPart[];
   /** Resolves one simple command's words (wrappers stripped) into parts; `text` is its source. */
   unwrap: (words: readonly Word[], text: string, depth: number) => ShellPart[];
+  /** Commands parsed so far, at every depth; past {@link MAX_COMMANDS} the analysis stops. */
+  commands?: number;
 }
+
+/**
+ * The most commands one line may hold, counted at every depth, before the analysis stops and says so
+ * (`CanonicalShell.overflow`). The guard decides at most 64 parts per action (engine/abi.ts MAX_PARTS),
+ * so a line past this is refused whatever its commands are; 64× that leaves room for the wrappers and
+ * keywords that parse as commands without becoming parts. Without it, a 1 MiB line of `a;a;a;…` was
+ * resolved into half a million parts (about a second) only to be refused for having more than 64.
+ */
+export const MAX_COMMANDS = 4096;
+
+/** Thrown when a line holds more than {@link MAX_COMMANDS} commands; the caller reports the overflow. */
+export class TooManyCommands extends Error {}
 
 interface PendingHeredoc {
   redirect: Redirect;
@@ -186,7 +200,11 @@ export class Parser {
     let parens = 0;
     let cases = 0;
     const finish = (): void => {
-      if (cmd.words.length > 0 || cmd.redirects.length > 0 || cmd.subParts.length > 0) commands.push(cmd);
+      if (cmd.words.length > 0 || cmd.redirects.length > 0 || cmd.subParts.length > 0) {
+        this.ctx.commands = (this.ctx.commands ?? 0) + 1;
+        if (this.ctx.commands > MAX_COMMANDS) throw new TooManyCommands();
+        commands.push(cmd);
+      }
       cmd = newCommand();
     };
     while (this.pos < this.src.length) {

@@ -8,7 +8,7 @@
  * linear-ish even for adversarial nesting.
  */
 
-import { append, charge, MAX_DEPTH, Parser } from "./shell-lexer.js";
+import { append, charge, MAX_COMMANDS, MAX_DEPTH, Parser, TooManyCommands } from "./shell-lexer.js";
 import type { Command, Context, Word } from "./shell-lexer.js";
 import { ASSIGNMENT, basename, findExecs, RESERVED, unwrapOnce, unwraps } from "./shell-wrappers.js";
 import type { Stdin } from "./shell-wrappers.js";
@@ -42,6 +42,11 @@ export interface ShellPart {
 export interface CanonicalShell {
   parts: ShellPart[];
   dynamic: boolean;
+  /**
+   * The line holds more than {@link MAX_COMMANDS} commands, so the analysis stopped: `parts` is then the one
+   * opaque, dynamic part of unreadable input, and the guard refuses the action (`invalid_action`).
+   */
+  overflow?: true;
 }
 
 const MAX_UNWRAP = 64;
@@ -218,7 +223,8 @@ export function analyseFully(command: string): CanonicalShell {
   try {
     const parts = analyse(command, 0, ctx);
     return { parts, dynamic: ctx.dynamic || parts.some((p) => p.dynamic) };
-  } catch {
+  } catch (e) {
+    if (e instanceof TooManyCommands) return { ...opaque(command.trim()), overflow: true };
     // The budget running out (BudgetExhausted) lands here, and so would a bug: either way the answer fails closed.
     return opaque(command.trim());
   }

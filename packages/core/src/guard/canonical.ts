@@ -2,6 +2,7 @@
 // per command or statement, each checked; those two are split only when the policy reads their fields.
 
 import { canonicaliseUrl, canonicaliseShell, canonicalisePath, canonicaliseSql } from "../canonicalise/index.js";
+import { MAX_COMMANDS } from "../canonicalise/shell-lexer.js";
 import { ACTION_KINDS } from "../policy/types.js";
 import { MAX_PARTS } from "../engine/abi.js";
 import type { PartFields } from "../engine/host.js";
@@ -157,6 +158,7 @@ function canonicaliseHttp(base: PartFields): void {
 
 function shellParts(base: PartFields, line: string): PartFields[] {
   const shell = canonicaliseShell(line);
+  if (shell.overflow) throw new InvalidAction(`the command line has more than ${MAX_COMMANDS} commands; at most ${MAX_PARTS} are decided at once`);
   // An empty line (or only comments) still is an action: it is decided once, with no program.
   if (shell.parts.length === 0) return [withCommand(base, line, "", [], undefined)];
   const parts: PartFields[] = [];

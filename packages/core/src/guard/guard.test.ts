@@ -4,6 +4,7 @@ import { loadPolicy } from "../policy/load.js";
 import { PolicyError } from "../errors.js";
 import { Engine } from "../engine/host.js";
 import type { Action } from "./action.js";
+import { MAX_COMMANDS } from "../canonicalise/shell-lexer.js";
 
 const POLICY = `
 version: 1
@@ -92,6 +93,23 @@ rules:
     const d = guard.check(tool("echo", { text: "x".repeat(2 * 1024 * 1024) }));
     expect(d).toMatchObject({ effect: "deny", code: "input_too_large" });
     expect(guard.check(tool("echo", { text: "small" })).effect).toBe("allow");
+  });
+
+  it("refuses a command line of more commands than the canonicaliser follows, without resolving them all", async () => {
+    const guard = await createGuard({ policy: `
+version: 1
+default: deny
+rules:
+  - id: any-shell
+    when: action.kind == "shell" && action.program == "a"
+    effect: allow
+` });
+    const shell = (command: string): Action => ({ kind: "shell", session: "s1", command });
+    // 1 MiB of `a;`: half a million commands, refused for their number, not decided one by one.
+    const d = guard.check(shell("a;".repeat(512 * 1024)));
+    expect(d).toMatchObject({ effect: "deny", code: "invalid_action" });
+    expect(d.reason).toContain(`more than ${MAX_COMMANDS} commands`);
+    expect(guard.check(shell("a;a")).effect).toBe("allow");
   });
 
   it("writes non-ASCII strings as UTF-8 (a long one and a short one)", async () => {
