@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { canonicaliseSql } from "./sql.js";
+import { canonicaliseSql, MAX_STATEMENTS } from "./sql.js";
 import type { SqlStatement } from "./sql.js";
 
 function statements(sql: string): SqlStatement[] {
@@ -198,5 +198,23 @@ describe("canonicaliseSql: totality", () => {
   it("is deterministic", () => {
     const sql = "WITH a AS (SELECT 1) DELETE FROM x.y; DROP/**/TABLE z # c";
     expect(canonicaliseSql(sql)).toEqual(canonicaliseSql(sql));
+  });
+});
+
+describe("canonicaliseSql: more statements than it follows", () => {
+  it("stops past MAX_STATEMENTS and says so, with the whole input as one verb-less statement", () => {
+    const input = "SELECT 1;".repeat(MAX_STATEMENTS + 1);
+    expect(canonicaliseSql(input)).toEqual({ statements: [{ text: input.trim(), verb: "", tables: [] }], overflow: true });
+  });
+
+  it("counts the statements of dollar-quoted bodies too", () => {
+    const body = "DELETE FROM t;".repeat(MAX_STATEMENTS);
+    expect(canonicaliseSql(`DO $$ ${body} $$; SELECT 1`).overflow).toBe(true);
+  });
+
+  it("reads an input of exactly MAX_STATEMENTS statements in full", () => {
+    const sql = canonicaliseSql("SELECT 1;".repeat(MAX_STATEMENTS));
+    expect(sql.overflow).toBeUndefined();
+    expect(sql.statements).toHaveLength(MAX_STATEMENTS);
   });
 });

@@ -8,6 +8,17 @@
  */
 
 /**
+ * The most statements one input may hold before the analysis stops and says so (`CanonicalSql.overflow`).
+ * The guard decides at most 64 parts per action (engine/abi.ts MAX_PARTS), so an input past this is refused
+ * whatever its statements are; stopping early keeps a 1 MiB `SELECT 1;SELECT 1;…` from being lexed and
+ * analysed whole, three readings over, only to be refused.
+ */
+export const MAX_STATEMENTS = 4096;
+
+// Thrown when the input holds more than MAX_STATEMENTS statements; canonicaliseSql reports the overflow.
+class TooManyStatements extends Error {}
+
+/**
  * One statement of a (possibly stacked) SQL string.
  *
  * @example
@@ -31,6 +42,12 @@ export interface SqlStatement {
  */
 export interface CanonicalSql {
   statements: SqlStatement[];
+  /**
+   * The input holds more than {@link MAX_STATEMENTS} statements (in one reading, dollar-quoted bodies
+   * included), so the analysis stopped: `statements` is then the whole input as one verb-less statement,
+   * and the guard refuses the action (`invalid_action`).
+   */
+  overflow?: true;
 }
 
 interface Reading {
@@ -179,6 +196,7 @@ function lex(src: string, reading: Reading): Token[][] {
     }
     if (c === ";") {
       if (current.length > 0) statements.push(current);
+      if (statements.length > MAX_STATEMENTS) throw new TooManyStatements();
       current = [];
       gap = false;
       i++;
@@ -394,6 +412,7 @@ function render(tokens: readonly Token[]): string {
 function analyse(src: string, reading: Reading, depth: number, out: SqlStatement[]): void {
   for (const tokens of lex(src, reading)) {
     out.push({ text: render(tokens), verb: findVerb(tokens), tables: findTables(tokens) });
+    if (out.length > MAX_STATEMENTS) throw new TooManyStatements();
     // Dollar-quoted bodies are almost always code (`DO $$ … $$`, function bodies): judge what is inside too.
     if (depth >= MAX_BODY_DEPTH) continue;
     for (const token of tokens) if (token.body !== undefined) analyse(token.body, reading, depth + 1, out);
@@ -414,7 +433,8 @@ export function canonicaliseSql(statement: string): CanonicalSql {
   if (typeof statement !== "string") return { statements: [] };
   try {
     return { statements: mergeReadings(statement) };
-  } catch {
+  } catch (e) {
+    if (e instanceof TooManyStatements) return { statements: [{ text: statement.trim(), verb: "", tables: [] }], overflow: true };
     // Unreachable by design; if a bug ever throws, hand back the whole input as one verb-less statement.
     return { statements: [{ text: statement.trim(), verb: "", tables: [] }] };
   }

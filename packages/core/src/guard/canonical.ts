@@ -3,6 +3,7 @@
 
 import { canonicaliseUrl, canonicaliseShell, canonicalisePath, canonicaliseSql } from "../canonicalise/index.js";
 import { MAX_COMMANDS } from "../canonicalise/shell-lexer.js";
+import { MAX_STATEMENTS } from "../canonicalise/sql.js";
 import { ACTION_KINDS } from "../policy/types.js";
 import { MAX_PARTS } from "../engine/abi.js";
 import type { PartFields } from "../engine/host.js";
@@ -179,6 +180,7 @@ function withCommand(b: PartFields, line: string, program: string | undefined, a
 
 function sqlParts(base: PartFields, statement: string): PartFields[] {
   const sql = canonicaliseSql(statement);
+  if (sql.overflow) throw new InvalidAction(`the statement holds more than ${MAX_STATEMENTS} SQL statements; at most ${MAX_PARTS} are decided at once`);
   if (sql.statements.length === 0) return [withStatement(base, "", undefined, [])];
   return sql.statements.map((s) => withStatement(base, s.text, s.verb, s.tables));
 }

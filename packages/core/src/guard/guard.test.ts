@@ -5,6 +5,7 @@ import { PolicyError } from "../errors.js";
 import { Engine } from "../engine/host.js";
 import type { Action } from "./action.js";
 import { MAX_COMMANDS } from "../canonicalise/shell-lexer.js";
+import { MAX_STATEMENTS } from "../canonicalise/sql.js";
 
 const POLICY = `
 version: 1
@@ -110,6 +111,22 @@ rules:
     expect(d).toMatchObject({ effect: "deny", code: "invalid_action" });
     expect(d.reason).toContain(`more than ${MAX_COMMANDS} commands`);
     expect(guard.check(shell("a;a")).effect).toBe("allow");
+  });
+
+  it("refuses SQL of more statements than the canonicaliser follows", async () => {
+    const guard = await createGuard({ policy: `
+version: 1
+default: deny
+rules:
+  - id: selects
+    when: action.kind == "db" && action.verb == "SELECT"
+    effect: allow
+` });
+    const db = (statement: string): Action => ({ kind: "db", session: "s1", statement });
+    const d = guard.check(db("SELECT 1;".repeat(116_508)));
+    expect(d).toMatchObject({ effect: "deny", code: "invalid_action" });
+    expect(d.reason).toContain(`more than ${MAX_STATEMENTS} SQL statements`);
+    expect(guard.check(db("SELECT 1; SELECT 2")).effect).toBe("allow");
   });
 
   it("writes non-ASCII strings as UTF-8 (a long one and a short one)", async () => {
