@@ -13,6 +13,7 @@ import type { CompiledPolicy } from "../compile/compile.js";
 import { PolicyError, SessionStateError } from "../errors.js";
 import { textOf } from "../flows/fingerprint.js";
 import { canonicalBase, InvalidAction, splitParts, type CanonicalOptions } from "./canonical.js";
+import { inputLimit } from "./input-bounds.js";
 import { decisionTables, permits, refusal, toDecision, labelNames, type Decision } from "./decision.js";
 import { SlotTable, clearSession, type SessionState } from "./sessions.js";
 import { hashEnd, hashStep, SEQUENCE_SEED } from "./hash.js";
@@ -35,8 +36,10 @@ export interface GuardOptions extends CanonicalOptions {
   /** A compiled policy (from `loadPolicy`), or policy YAML text, or a policy object. */
   policy: CompiledPolicy | string | object;
   /**
-   * Most bytes the fields of one action may take in the engine (default 4 MiB). Larger actions are
-   * denied with `input_too_large`: a bound on time and memory that an agent cannot push.
+   * Most bytes one action may take (default 4 MiB), counted on the action alone: the UTF-8 bytes of its
+   * strings (argument keys and values included) plus 8 per value and key; and, as written into the
+   * engine, the fields the policy reads of each part. Larger actions are denied with `input_too_large`:
+   * a bound on time and memory that an agent cannot push (docs/hardening.md).
    */
   maxInputBytes?: number;
   /**
@@ -202,13 +205,13 @@ export interface Guard {
  */
 export async function createGuard(options: GuardOptions): Promise<Guard> {
   const policy = resolvePolicy(options.policy);
-  const maxInputBytes = options.maxInputBytes ?? 4 * 1024 * 1024;
+  const maxInputBytes = inputLimit(options.maxInputBytes);
   const maxOutputBytes = options.maxOutputBytes ?? 4 * 1024 * 1024;
   // Results are matched to their decisions only when something depends on it: output rules, or flow
   // sources labelling outputs.
   const expectsResults = policy.outputs.length > 0 || policy.trajectory.labels.length > 0;
   const clock = options.clock ?? Date.now;
-  const canonical: CanonicalOptions = { ...(options.cwd !== undefined ? { cwd: options.cwd } : {}), ...(options.home !== undefined ? { home: options.home } : {}) };
+  const canonical: CanonicalOptions = { ...(options.cwd !== undefined ? { cwd: options.cwd } : {}), ...(options.home !== undefined ? { home: options.home } : {}), maxInputBytes };
   const traj = policy.trajectory;
   const reasons = policy.rules.map((r) => r.reason ?? `rule \`${r.id}\` matched`);
   const tables = decisionTables(policy);
@@ -301,6 +304,7 @@ export async function createGuard(options: GuardOptions): Promise<Guard> {
       last.base = base;
       parts = splitParts(base, policy.reads);
     } catch (e) {
+      if (e instanceof InputTooLarge) return refusal("input_too_large", e.message);
       return refusal("invalid_action", e instanceof InvalidAction ? e.message : `the action could not be read: ${messageOf(e)}`);
     }
     // The canonical copy of the whole action, not the caller's object (its fields were read once and
