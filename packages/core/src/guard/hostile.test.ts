@@ -128,7 +128,6 @@ const CASES: Case[] = [
   { name: "a function", action: () => tool("h", "search", { f: () => 1 }), code: "invalid_action", why: "`args.f` is a function" },
   { name: "a bigint", action: () => tool("h", "charge", { amount: 10n }), code: "invalid_action", why: "`args.amount` is a bigint" },
   { name: "a symbol", action: () => tool("h", "search", { s: Symbol("s") }), code: "invalid_action", why: "`args.s` is a symbol" },
-  { name: "a symbol key", action: () => tool("h", "search", { [Symbol("hidden")]: "data" }), code: "invalid_action", why: "`args` has a symbol key" },
   { name: "NaN (never greater than a limit)", action: () => tool("h", "charge", { amount: NaN }), code: "invalid_action", why: "`args.amount` is NaN" },
   { name: "Infinity", action: () => tool("h", "charge", { amount: -Infinity }), code: "invalid_action", why: "`args.amount` is -Infinity" },
   { name: "an object that refers to itself", action: () => tool("h", "search", cyclic()), code: "invalid_action", why: "(a cycle)" },
@@ -176,6 +175,13 @@ describe("hostile input", () => {
       [tool("w2", "search", (() => { const o = { a: 1 }; return { x: o, y: [o, o] }; })()), "search"],
     ];
     for (const [a, rule] of within) expect(guard.check(a, { now: 1 }), rule).toMatchObject({ rule });
+  });
+
+  it("skips symbol keys, as JSON, the engine and the audit log do", async () => {
+    const guard = await createGuard({ policy: POLICY });
+    // `size(args) > 1000` cannot be reached through keys nobody reads; the decision is the one without them.
+    const hidden = Object.fromEntries(Array.from({ length: 2000 }, (_, i) => [Symbol(String(i)), i]));
+    expect(guard.check(tool("y", "keys", { ...hidden, a: 1 }), { now: 1 })).toEqual(guard.check(tool("y", "keys", { a: 1 }), { now: 2 }));
   });
 
   it("refuses one level past the depth bound, for objects and lists", async () => {

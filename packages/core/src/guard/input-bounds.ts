@@ -42,7 +42,7 @@ export interface InputProblem {
  * Checks, in one walk: every string is well-formed UTF-16 (a lone surrogate would be read as U+FFFD by
  * the engine and the audit log, so two different strings would be decided and recorded as one); every
  * value is JSON data (plain objects, lists, strings, finite numbers, booleans, null; `undefined` is
- * absent); nothing nests deeper than {@link MAX_INPUT_DEPTH}; nothing refers to itself; `session` and
+ * absent, symbol keys are skipped as JSON skips them); nothing nests deeper than {@link MAX_INPUT_DEPTH}; nothing refers to itself; `session` and
  * `agent` are at most {@link MAX_ID_LENGTH} long; the total is at most `maxBytes`.
  *
  * @example
@@ -50,139 +50,165 @@ export interface InputProblem {
  * // { tooLarge: false, message: "`args.n` is a bigint, which JSON cannot hold" }
  */
 export function inputProblem(fields: Readonly<Record<string, unknown>>, maxBytes: number): InputProblem | undefined {
-  for (const id of ["session", "agent"] as const) {
-    const v = fields[id];
-    if (typeof v === "string" && v.length > MAX_ID_LENGTH) return { tooLarge: true, message: `\`${id}\` is ${v.length} characters long; an id may have at most ${MAX_ID_LENGTH}` };
-  }
-  const walk = new Walk(maxBytes);
+  const walk: Walk = { left: maxBytes };
   for (const k in fields) {
     const v = fields[k];
     if (v === undefined) continue;
-    walk.path.push(k);
-    const p = walk.value(v, 0);
-    if (p) return p;
-    walk.path.pop();
+    if ((k === "session" || k === "agent") && typeof v === "string" && v.length > MAX_ID_LENGTH) {
+      return { tooLarge: true, message: `\`${k}\` is ${v.length} characters long; an id may have at most ${MAX_ID_LENGTH}` };
+    }
+    const p = value(walk, v, 0);
+    if (p) {
+      p.path.push(k);
+      return describe(p, maxBytes);
+    }
   }
   return undefined;
 }
 
-class Walk {
-  /** Keys from the action down to the value being walked, for messages. */
-  readonly path: (string | number)[] = [];
-  /** The objects and lists the value being walked is inside, outermost first. */
-  private readonly inside: object[] = [];
-  private left: number;
-
-  constructor(private readonly maxBytes: number) {
-    this.left = maxBytes;
-  }
-
-  value(v: unknown, depth: number): InputProblem | undefined {
-    if ((this.left -= VALUE_BYTES) < 0) return this.tooLarge();
-    switch (typeof v) {
-      case "string": return this.string(v);
-      case "boolean": case "undefined": return undefined;
-      case "number": return Number.isFinite(v) ? undefined : this.invalid(`is ${String(v)}, which JSON cannot hold`);
-      case "bigint": case "symbol": case "function": return this.invalid(`is a ${typeof v}, which JSON cannot hold`);
-      default: break;
-    }
-    if (v === null) return undefined;
-    const o = v as object;
-    if (depth >= MAX_INPUT_DEPTH) {
-      // A cycle shorter than the limit has come round to an object it is inside by now.
-      if (this.inside.includes(o)) return this.invalid("refers to itself (a cycle), which JSON cannot hold");
-      return { tooLarge: true, message: `\`${this.where()}\` nests deeper than ${MAX_INPUT_DEPTH} levels` };
-    }
-    this.inside.push(o);
-    const p = Array.isArray(o) ? this.list(o, depth) : this.object(o, depth);
-    this.inside.pop();
-    return p;
-  }
-
-  private list(a: readonly unknown[], depth: number): InputProblem | undefined {
-    // Every item counts at least VALUE_BYTES: a list longer than what is left is too large unread.
-    if (a.length * VALUE_BYTES > this.left) return this.tooLarge();
-    for (let i = 0; i < a.length; i++) {
-      this.path.push(i);
-      const p = this.value(a[i], depth + 1);
-      if (p) return p;
-      this.path.pop();
-    }
-    return undefined;
-  }
-
-  private object(o: object, depth: number): InputProblem | undefined {
-    const proto = Object.getPrototypeOf(o);
-    if (proto !== Object.prototype && proto !== null) {
-      const name: unknown = proto?.constructor?.name;
-      return this.invalid(`is ${typeof name === "string" && name !== "" ? `a ${name}` : "an object with a prototype"}, not JSON data (a plain object, a list, a string, a number, a boolean or null)`);
-    }
-    // Keys that JSON, the engine and the audit log all skip: data no rule could see.
-    if (Object.getOwnPropertySymbols(o).length > 0) return this.invalid("has a symbol key, which JSON cannot hold");
-    const rec = o as Record<string, unknown>;
-    const keys = Object.keys(rec);
-    // Every key counts VALUE_BYTES, and so does its value.
-    if (keys.length * 2 * VALUE_BYTES > this.left) return this.tooLarge();
-    for (const k of keys) {
-      this.path.push(k);
-      if ((this.left -= VALUE_BYTES) < 0) return this.tooLarge();
-      const p = this.string(k) ?? this.value(rec[k], depth + 1);
-      if (p) return p;
-      this.path.pop();
-    }
-    return undefined;
-  }
-
-  private string(s: string): InputProblem | undefined {
-    // UTF-8 takes at least one byte per UTF-16 unit: a string longer than what is left is too large
-    // without being read.
-    if (s.length > this.left) return this.tooLarge();
-    if (!isWellFormed(s)) return this.invalid("is not well-formed UTF-16 (it has a lone surrogate)");
-    this.left -= utf8Length(s);
-    return this.left < 0 ? this.tooLarge() : undefined;
-  }
-
-  private tooLarge(): InputProblem {
-    return { tooLarge: true, message: `the action takes more than ${this.maxBytes} bytes (the UTF-8 bytes of its strings and ${VALUE_BYTES} per value and key), at \`${this.where()}\`` };
-  }
-
-  private invalid(what: string): InputProblem {
-    return { tooLarge: false, message: `\`${this.where()}\` ${what}` };
-  }
-
-  private where(): string {
-    // A path as deep as the limit would make the message kilobytes long: its start and its end say where.
-    const path = this.path.length > 8 ? [...this.path.slice(0, 4), "…", ...this.path.slice(-3)] : this.path;
-    let out = "";
-    for (const k of path) {
-      if (typeof k === "number") out += `[${k}]`;
-      // A hostile key can be as long as the limit; the message names only its start.
-      else out += `${out === "" ? "" : "."}${k.length > 40 ? `${k.slice(0, 40)}…` : k}`;
-    }
-    return out;
-  }
+/** The state of one walk: the bytes left. */
+interface Walk {
+  left: number;
 }
 
-// ES2024's own check where the runtime has it (native, and in every current browser); else a scan.
-const nativeWellFormed = (String.prototype as { isWellFormed?: () => boolean }).isWellFormed;
-const LONE_SURROGATE = /[\ud800-\udbff](?![\udc00-\udfff])|(?:^|[^\ud800-\udbff])[\udc00-\udfff]/;
-
-function isWellFormed(s: string): boolean {
-  return nativeWellFormed ? nativeWellFormed.call(s) : !LONE_SURROGATE.test(s);
+/**
+ * What a walk found wrong; `path` is filled in innermost first while the walk unwinds. For `deep`,
+ * `at` is the object one level too deep: an object the walk unwinds through that is `at` is a cycle.
+ */
+interface Found {
+  kind: "large" | "deep" | "invalid";
+  what: string;
+  path: (string | number)[];
+  at?: object;
 }
 
+const found = (kind: Found["kind"], what = ""): Found => ({ kind, what, path: [] });
+const CYCLE = "refers to itself (a cycle), which JSON cannot hold";
+
+function value(w: Walk, v: unknown, depth: number): Found | undefined {
+  if ((w.left -= VALUE_BYTES) < 0) return found("large");
+  switch (typeof v) {
+    case "string": return string(w, v);
+    case "boolean": case "undefined": return undefined;
+    case "number": return Number.isFinite(v) ? undefined : found("invalid", `is ${String(v)}, which JSON cannot hold`);
+    case "object": break;
+    default: return found("invalid", `is a ${typeof v}, which JSON cannot hold`);
+  }
+  if (v === null) return undefined;
+  const o = v as object;
+  if (depth >= MAX_INPUT_DEPTH) return { kind: "deep", what: "", path: [], at: o };
+  const p = Array.isArray(o) ? list(w, o, depth) : object(w, o, depth);
+  // A cycle shorter than the depth limit comes round to an object it is inside before the limit: that
+  // object is met again while the walk unwinds (the path is cut back at each meeting, so it names the
+  // outermost). Checking only then keeps the common path free of it.
+  if (p !== undefined && p.at === o) {
+    p.kind = "invalid";
+    p.what = CYCLE;
+    p.path.length = 0;
+  }
+  return p;
+}
+
+function list(w: Walk, a: readonly unknown[], depth: number): Found | undefined {
+  // Every item counts at least VALUE_BYTES: a list longer than what is left is too large unread.
+  if (a.length * VALUE_BYTES > w.left) return found("large");
+  for (let i = 0; i < a.length; i++) {
+    const p = value(w, a[i], depth + 1);
+    if (p) {
+      p.path.push(i);
+      return p;
+    }
+  }
+  return undefined;
+}
+
+function object(w: Walk, o: object, depth: number): Found | undefined {
+  const proto = Object.getPrototypeOf(o);
+  if (proto !== Object.prototype && proto !== null) {
+    const name: unknown = proto?.constructor?.name;
+    return found("invalid", `is ${typeof name === "string" && name !== "" ? `a ${name}` : "an object with a prototype"}, not JSON data (a plain object, a list, a string, a number, a boolean or null)`);
+  }
+  // Symbol keys are skipped, as JSON, the engine and the audit log skip them: no rule can read one and
+  // no serialised call carries one (and a model's JSON output cannot make one).
+  const keys = Object.keys(o);
+  // Every key counts VALUE_BYTES, and so does its value.
+  if (keys.length * 2 * VALUE_BYTES > w.left) return found("large");
+  const rec = o as Record<string, unknown>;
+  for (let i = 0; i < keys.length; i++) {
+    const k = keys[i]!;
+    w.left -= VALUE_BYTES;
+    const p = string(w, k) ?? value(w, rec[k], depth + 1);
+    if (p) {
+      p.path.push(k);
+      return p;
+    }
+  }
+  return undefined;
+}
+
+function string(w: Walk, s: string): Found | undefined {
+  // UTF-8 takes at least one byte per UTF-16 unit: a string longer than what is left is too large
+  // without being read.
+  if (s.length > w.left) return found("large");
+  const bytes = utf8Bytes(s);
+  if (bytes < 0) return found("invalid", "is not well-formed UTF-16 (it has a lone surrogate)");
+  w.left -= bytes;
+  return w.left < 0 ? found("large") : undefined;
+}
+
+function describe(f: Found, maxBytes: number): InputProblem {
+  const at = where(f.path.reverse());
+  if (f.kind === "large") return { tooLarge: true, message: `the action takes more than ${maxBytes} bytes (the UTF-8 bytes of its strings and ${VALUE_BYTES} per value and key), at \`${at}\`` };
+  if (f.kind === "deep") return { tooLarge: true, message: `\`${at}\` nests deeper than ${MAX_INPUT_DEPTH} levels` };
+  return { tooLarge: false, message: `\`${at}\` ${f.what}` };
+}
+
+function where(keys: readonly (string | number)[]): string {
+  // A path as deep as the limit would make the message kilobytes long: its start and its end say where.
+  const path = keys.length > 8 ? [...keys.slice(0, 4), "…", ...keys.slice(-3)] : keys;
+  let out = "";
+  for (const k of path) {
+    if (typeof k === "number") out += `[${k}]`;
+    // A hostile key can be as long as the limit; the message names only its start.
+    else out += `${out === "" ? "" : "."}${k.length > 40 ? `${k.slice(0, 40)}…` : k}`;
+  }
+  return out;
+}
+
+// Past this length the native scans (ES2024's isWellFormed where the runtime has it, an ASCII test)
+// beat a loop in JS; below it the loop's one pass beats two calls.
+const NATIVE_FROM = 256;
 const ASCII = /^[\x00-\x7f]*$/;
+const LONE_SURROGATE = /[\ud800-\udbff](?![\udc00-\udfff])|(?:^|[^\ud800-\udbff])[\udc00-\udfff]/;
+const wellFormed: (s: string) => boolean = typeof (String.prototype as { isWellFormed?: unknown }).isWellFormed === "function"
+  ? (s) => (s as unknown as { isWellFormed(): boolean }).isWellFormed()
+  : (s) => !LONE_SURROGATE.test(s);
 
-/** UTF-8 bytes of a well-formed string, without encoding it. */
-export function utf8Length(s: string): number {
+/**
+ * UTF-8 bytes of a string, without encoding it; -1 when it is not well-formed UTF-16 (a lone surrogate).
+ *
+ * @example
+ * utf8Bytes("é😀") // 6
+ */
+export function utf8Bytes(s: string): number {
   const n = s.length;
-  // Most strings are ASCII: one native scan says so for long ones.
-  if (n > 32 && ASCII.test(s)) return n;
+  if (n >= NATIVE_FROM) {
+    if (!wellFormed(s)) return -1;
+    if (ASCII.test(s)) return n;
+  }
   let bytes = n;
   for (let i = 0; i < n; i++) {
     const c = s.charCodeAt(i);
-    // A BMP unit from U+0080 takes 2 bytes, from U+0800 3; a surrogate pair (two units) takes 4.
-    if (c >= 0x80) bytes += c >= 0x800 && (c < 0xd800 || c > 0xdfff) ? 2 : 1;
+    if (c < 0x80) continue;
+    // From U+0080 a unit takes 2 bytes, from U+0800 3; a surrogate pair (two units) takes 4.
+    if (c < 0x800) bytes += 1;
+    else if (c < 0xd800 || c > 0xdfff) bytes += 2;
+    else {
+      const d = c <= 0xdbff && i + 1 < n ? s.charCodeAt(i + 1) : 0;
+      if (d < 0xdc00 || d > 0xdfff) return -1;
+      bytes += 2;
+      i++;
+    }
   }
   return bytes;
 }
