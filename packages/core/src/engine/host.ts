@@ -70,6 +70,13 @@ function decodeBase64(s: string): Uint8Array {
 /** Signals that an action's fields exceed the host's input limit. */
 export class InputTooLarge extends Error {}
 
+/**
+ * Signals that the engine could not grow its memory for an action's fields. The engine is unchanged (an
+ * allocation traps before it changes anything: the runtime grows memory before it moves its heap top),
+ * so the guard denies the action and goes on with the same instance.
+ */
+export class EngineOutOfMemory extends Error {}
+
 /** Initial string area; it grows by doubling up to the guard's `maxInputBytes`. */
 const INITIAL_STRING_AREA = 64 * 1024;
 
@@ -260,8 +267,14 @@ export class Engine {
   }
 
   private growStrings(cap: number): void {
-    const at = this.x.reserve(cap);
-    if (at === 0) throw new InputTooLarge("the engine is out of memory for action fields");
+    let at: number;
+    try {
+      at = this.x.reserve(cap);
+    } catch (e) {
+      if (e instanceof WebAssembly.RuntimeError) throw new EngineOutOfMemory(`the engine is out of memory: it could not make ${cap} bytes of room for the action's fields`);
+      throw e;
+    }
+    if (at === 0) throw new EngineOutOfMemory(`the engine is out of memory: it could not make ${cap} bytes of room for the action's fields`);
     this.strPtr = at;
     this.strCap = cap;
     this.refreshViews();

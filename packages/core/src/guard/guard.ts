@@ -4,7 +4,7 @@
 // engine restarts.
 
 import canonicalize from "canonicalize";
-import { Engine, InputTooLarge, type InstalledPlan, type PartFields, type RawResult } from "../engine/host.js";
+import { Engine, EngineOutOfMemory, InputTooLarge, type InstalledPlan, type PartFields, type RawResult } from "../engine/host.js";
 import { compilePlan, type CompiledPlan } from "../plans/plan.js";
 import { verifyPlan } from "../plans/sign.js";
 import { formatPath } from "../policy/issues.js";
@@ -255,9 +255,19 @@ export async function createGuard(options: GuardOptions): Promise<Guard> {
         engine = next;
       }
       if (engine && (sessionCap < slots.highWater || agentCap < slots.agents.size)) {
-        engine.ensure(SlotTable.capacity(slots.highWater), SlotTable.capacity(slots.agents.size));
-        sessionCap = SlotTable.capacity(slots.highWater);
-        agentCap = SlotTable.capacity(slots.agents.size);
+        // Memory the engine cannot get leaves it as it was (an allocation traps before it changes
+        // anything): only the sessions and agents beyond the room it has are refused (see `evaluate`),
+        // and the room is asked for again on the next action.
+        const sessionsWanted = SlotTable.capacity(slots.highWater);
+        const agentsWanted = SlotTable.capacity(slots.agents.size);
+        try {
+          engine.ensure(sessionsWanted, agentCap);
+          sessionCap = sessionsWanted;
+          engine.ensure(sessionCap, agentsWanted);
+          agentCap = agentsWanted;
+        } catch {
+          // Refused per session and agent below.
+        }
       }
       return engine;
     } catch {
@@ -333,6 +343,7 @@ export async function createGuard(options: GuardOptions): Promise<Guard> {
     const agentSlot = slots.agent(typeof a.agent === "string" ? a.agent : "");
     const eng = current();
     if (!eng) return refusal("engine_fault", "the engine is restarting after a fault");
+    if (st.slot >= sessionCap || agentSlot >= agentCap) return refusal("engine_fault", "the engine is out of memory: it has no room for this session's or agent's state (sessions it holds go on)");
     if (st.needsReset) {
       try {
         eng.resetSession(st.slot);
@@ -377,6 +388,7 @@ export async function createGuard(options: GuardOptions): Promise<Guard> {
       if (expectsResults) expectResult(st, a.tool, eng.outputRules(), eng.outputLabels());
     } catch (e) {
       if (e instanceof InputTooLarge) return refusal("input_too_large", e.message);
+      if (e instanceof EngineOutOfMemory) return refusal("engine_fault", e.message);
       if (e instanceof WebAssembly.RuntimeError) return trapped(st, e);
       return refusal("invalid_action", `the action could not be read: ${messageOf(e)}`);
     }
