@@ -105,3 +105,30 @@ rules:
     }
   });
 });
+
+describe("the engine's session records", () => {
+  it("grow in place while they are the last allocation, keeping every record", async () => {
+    const { injectEngineFaults } = await import("../guard/faults.test-support.js");
+    const faults = injectEngineFaults();
+    try {
+      const { policy } = loadPolicy("version: 1\ndefault: allow\nlimits:\n  - { id: two, max: 2, effect: deny }\n");
+      const engine = await Engine.create(policy!);
+      const x = faults.instances[0] as { sessionRecord(i: number): number };
+      const decide = (session: number) => toDecision(decisionTables(policy!), [], engine.decide([{ kind: "tool", session: "s", tool: "t" }], { ...INPUTS, session })).effect;
+      engine.ensure(64, 1);
+      // Session 0 uses up its limit; the first growth copies (the agents' area came after the sessions').
+      expect([decide(0), decide(0), decide(0)]).toEqual(["allow", "allow", "deny"]);
+      engine.ensure(128, 1);
+      const base = x.sessionRecord(0);
+      for (let n = 256; n <= 65_536; n *= 2) {
+        engine.ensure(n, 1);
+        expect(x.sessionRecord(0), `${n} sessions`).toBe(base);
+      }
+      // Records survived every growth: session 0 is still over its limit, the newest session is fresh.
+      expect(decide(0)).toBe("deny");
+      expect(decide(65_535)).toBe("allow");
+    } finally {
+      faults.restore();
+    }
+  });
+});

@@ -26,6 +26,8 @@ export interface EngineFaults {
   calls(name: string): number;
   /** The Wasm memories of the instances created so far. */
   readonly memories: WebAssembly.Memory[];
+  /** The (wrapped) exports of the instances created so far. */
+  readonly instances: Record<string, unknown>[];
   restore(): void;
 }
 
@@ -41,6 +43,7 @@ export function injectEngineFaults(options: { maxPages?: number } = {}): EngineF
   const armed = new Map<string, number>();
   const counts = new Map<string, number>();
   const memories: WebAssembly.Memory[] = [];
+  const instances: Record<string, unknown>[] = [];
   const capped = options.maxPages !== undefined ? new WebAssembly.Module(withMaxMemory(decode(ENGINE_BASE64), options.maxPages)) : undefined;
   const original = ORIGINAL_INSTANTIATE;
   const spy: MockInstance = vi.spyOn(WebAssembly, "instantiate").mockImplementation((async (module: WebAssembly.Module, imports?: WebAssembly.Imports) => {
@@ -60,6 +63,7 @@ export function injectEngineFaults(options: { maxPages?: number } = {}): EngineF
         return (v as (...a: unknown[]) => unknown)(...args);
       };
     }
+    instances.push(exports);
     return { exports } as WebAssembly.Instance;
   }) as never);
   return {
@@ -69,6 +73,7 @@ export function injectEngineFaults(options: { maxPages?: number } = {}): EngineF
     },
     calls: (name) => counts.get(name) ?? 0,
     memories,
+    instances,
     restore: () => spy.mockRestore(),
   };
 }
