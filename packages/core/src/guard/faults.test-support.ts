@@ -44,7 +44,7 @@ export function injectEngineFaults(options: { maxPages?: number } = {}): EngineF
   const counts = new Map<string, number>();
   const memories: WebAssembly.Memory[] = [];
   const instances: Record<string, unknown>[] = [];
-  const capped = options.maxPages !== undefined ? new WebAssembly.Module(withMaxMemory(decode(ENGINE_BASE64), options.maxPages)) : undefined;
+  const capped = options.maxPages !== undefined ? new WebAssembly.Module(withMaxMemory(decode(ENGINE_BASE64), options.maxPages) as BufferSource) : undefined;
   const original = ORIGINAL_INSTANTIATE;
   const spy: MockInstance = vi.spyOn(WebAssembly, "instantiate").mockImplementation((async (module: WebAssembly.Module, imports?: WebAssembly.Imports) => {
     const instance = (await original(capped ?? module, imports)) as unknown as WebAssembly.Instance;
