@@ -50,14 +50,23 @@ export interface InputProblem {
  * // { tooLarge: false, message: "`args.n` is a bigint, which JSON cannot hold" }
  */
 export function inputProblem(fields: Readonly<Record<string, unknown>>, maxBytes: number): InputProblem | undefined {
-  const walk: Walk = { left: maxBytes };
+  // First a walk that counts each string's UTF-16 units, a lower bound of its UTF-8 bytes, and what it
+  // could take at most (3 bytes per unit). Only when the most could exceed the limit is the input walked
+  // again counting exact bytes: the answer is the exact one either way, and most actions never need it.
+  const w: Walk = { left: maxBytes, slack: 0, exact: false };
+  const p = walk(fields, w, maxBytes);
+  if (p !== undefined || w.slack <= w.left) return p;
+  return walk(fields, { left: maxBytes, slack: 0, exact: true }, maxBytes);
+}
+
+function walk(fields: Readonly<Record<string, unknown>>, w: Walk, maxBytes: number): InputProblem | undefined {
   for (const k in fields) {
     const v = fields[k];
     if (v === undefined) continue;
     if ((k === "session" || k === "agent") && typeof v === "string" && v.length > MAX_ID_LENGTH) {
       return { tooLarge: true, message: `\`${k}\` is ${v.length} characters long; an id may have at most ${MAX_ID_LENGTH}` };
     }
-    const p = value(walk, v, 0);
+    const p = value(w, v, 0);
     if (p) {
       p.path.push(k);
       return describe(p, maxBytes);
@@ -66,9 +75,14 @@ export function inputProblem(fields: Readonly<Record<string, unknown>>, maxBytes
   return undefined;
 }
 
-/** The state of one walk: the bytes left. */
+/**
+ * The state of one walk: the bytes of budget left (after a lower bound of what was taken, or the exact
+ * bytes when `exact`), and, when not exact, how many more bytes the strings so far could take.
+ */
 interface Walk {
   left: number;
+  slack: number;
+  exact: boolean;
 }
 
 /**
@@ -84,6 +98,7 @@ interface Found {
 
 const found = (kind: Found["kind"], what = ""): Found => ({ kind, what, path: [] });
 const CYCLE = "refers to itself (a cycle), which JSON cannot hold";
+const LONE = "is not well-formed UTF-16 (it has a lone surrogate)";
 
 function value(w: Walk, v: unknown, depth: number): Found | undefined {
   if ((w.left -= VALUE_BYTES) < 0) return found("large");
@@ -150,8 +165,15 @@ function string(w: Walk, s: string): Found | undefined {
   // UTF-8 takes at least one byte per UTF-16 unit: a string longer than what is left is too large
   // without being read.
   if (s.length > w.left) return found("large");
+  if (!w.exact) {
+    if (!wellFormed(s)) return found("invalid", LONE);
+    w.left -= s.length;
+    // At most 3 bytes per unit, so at most 2 more than counted.
+    w.slack += 2 * s.length;
+    return undefined;
+  }
   const bytes = utf8Bytes(s);
-  if (bytes < 0) return found("invalid", "is not well-formed UTF-16 (it has a lone surrogate)");
+  if (bytes < 0) return found("invalid", LONE);
   w.left -= bytes;
   return w.left < 0 ? found("large") : undefined;
 }
