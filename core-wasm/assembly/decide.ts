@@ -43,9 +43,14 @@ export function setupDecide(globalBytes: u32): void {
   memory.fill(globalRecord, 0, <usize>globalBytes);
 }
 
+// The runtime is a bump allocator: an area that is not the last allocation cannot be given back. A
+// record area that is the last one (the common case: a burst of new sessions) grows in place; another
+// is copied to a new area and the old one stays reserved, which doubling bounds to as much again as the
+// live records. Either way an allocation that cannot get memory traps before it changes anything, and
+// the caller assigns the area only after it is filled.
 function grow(base: usize, cap: i32, want: i32, bytes: u32): usize {
-  const next = reserve(<usize>want * <usize>bytes);
-  if (cap > 0) memory.copy(next, base, <usize>cap * <usize>bytes);
+  const size = <usize>want * <usize>bytes;
+  const next = cap > 0 ? heap.realloc(base, size) : reserve(size);
   memory.fill(next + <usize>cap * <usize>bytes, 0, <usize>(want - cap) * <usize>bytes);
   return next;
 }

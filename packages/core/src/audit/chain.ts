@@ -59,6 +59,12 @@ export interface AuditChainOptions {
   onError?: (error: AuditError) => void;
   /** The SHA-256 to use (default: pure JS, the same everywhere; `nodeSha256Hex` in Node is faster). */
   hash?: HashHex;
+  /**
+   * Milliseconds a sink's `write` or `flush` may take before the sink counts as failing (default 30 s):
+   * `failure` is set (a guard denies, `audit_error`) until the call settles. Nothing is abandoned: a
+   * write that finishes late is not written again.
+   */
+  sinkTimeoutMs?: number;
 }
 
 /**
@@ -113,7 +119,9 @@ export class AuditChain {
     this.#prev = start.prev;
     this.#hash = options.hash ?? sha256Hex;
     this.#onError = options.onError;
-    this.#lanes = (options.sinks ?? []).map((sink, index) => new SinkLane(sink, index, options.onError));
+    const timeout = options.sinkTimeoutMs;
+    if (timeout !== undefined && !(Number.isFinite(timeout) && timeout > 0)) throw new TypeError("`sinkTimeoutMs` must be a number > 0");
+    this.#lanes = (options.sinks ?? []).map((sink, index) => new SinkLane(sink, index, options.onError, timeout));
     const cp = options.checkpoint;
     if (cp !== undefined) {
       if (!Number.isSafeInteger(cp.every) || cp.every < 1) throw new TypeError("`checkpoint.every` must be an integer ≥ 1");

@@ -10,6 +10,13 @@ import type { AuditSink } from "./sinks.js";
 // request), small enough that a backlog after an outage is not handed over as one huge string.
 const MAX_BATCH = 1024;
 
+/**
+ * How long a sink's `write` or `flush` may take before the sink counts as failing (decisions are denied
+ * while it lasts, `audit_error`): a guard decides in microseconds, and a write still pending after half a
+ * minute is an outage, not a slow disk. The write is not abandoned: when it settles the lane goes on.
+ */
+export const DEFAULT_SINK_TIMEOUT_MS = 30_000;
+
 interface Waiter {
   target: number;
   resolve(): void;
@@ -38,11 +45,15 @@ export class SinkLane {
   // Records written since the chain started.
   #done = 0;
   #waiters: Waiter[] = [];
+  readonly #timeoutMs: number;
+  // Fires when the write or flush in flight has taken longer than `#timeoutMs`.
+  #stall: ReturnType<typeof setTimeout> | undefined;
 
-  constructor(sink: AuditSink, index: number, onError?: (error: AuditError) => void) {
+  constructor(sink: AuditSink, index: number, onError?: (error: AuditError) => void, timeoutMs = DEFAULT_SINK_TIMEOUT_MS) {
     this.sink = sink;
     this.index = index;
     this.#onError = onError;
+    this.#timeoutMs = timeoutMs;
   }
 
   /**
@@ -75,13 +86,16 @@ export class SinkLane {
       }
       if (pending !== undefined && typeof (pending as Promise<void>).then === "function") {
         this.#busy = true;
+        const stall = this.#watch("write");
         (pending as Promise<void>).then(
           () => {
+            clearTimeout(stall);
             this.#busy = false;
             this.#written(records.length);
             this.drain();
           },
           (e: unknown) => {
+            clearTimeout(stall);
             this.#busy = false;
             this.#fail(e);
           },
@@ -107,10 +121,16 @@ export class SinkLane {
       await new Promise<void>((resolve, reject) => this.#waiters.push({ target, resolve, reject }));
     }
     if (this.sink.flush === undefined) return;
+    let stall: ReturnType<typeof setTimeout> | undefined;
     try {
-      await this.sink.flush();
+      await new Promise<void>((resolve, reject) => {
+        stall = this.#watch("flush", reject);
+        Promise.resolve(this.sink.flush!()).then(resolve, reject);
+      });
     } catch (e) {
-      throw this.#fail(e);
+      throw e === this.error && e instanceof AuditError && e.code === "audit_sink" ? e : this.#fail(e);
+    } finally {
+      clearTimeout(stall);
     }
     if (!this.#paused) this.error = undefined;
   }
@@ -127,6 +147,30 @@ export class SinkLane {
     } catch (e) {
       throw this.#fail(e);
     }
+  }
+
+  /**
+   * Starts the clock on a write or flush in flight: past the timeout the sink counts as failing (`error`
+   * is set, so decisions deny, and whoever waits is told), without pausing the lane, so that the call
+   * settling late carries on where it was and nothing is written twice.
+   */
+  #watch(what: "write" | "flush", reject?: (e: AuditError) => void): ReturnType<typeof setTimeout> {
+    const timer = setTimeout(() => {
+      const error = new AuditError("audit_sink", `audit sink ${this.index} failed: its ${what} has not finished within ${this.#timeoutMs} ms`);
+      this.error = error;
+      const waiters = this.#waiters;
+      this.#waiters = [];
+      for (const w of waiters) w.reject(error);
+      reject?.(error);
+      try {
+        this.#onError?.(error);
+      } catch {
+        // A throwing error handler changes nothing here.
+      }
+    }, this.#timeoutMs);
+    // The clock must not keep a process alive that has nothing else to do.
+    (timer as { unref?: () => void }).unref?.();
+    return timer;
   }
 
   #written(n: number): void {

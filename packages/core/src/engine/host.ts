@@ -70,6 +70,13 @@ function decodeBase64(s: string): Uint8Array {
 /** Signals that an action's fields exceed the host's input limit. */
 export class InputTooLarge extends Error {}
 
+/**
+ * Signals that the engine could not grow its memory for an action's fields. The engine is unchanged (an
+ * allocation traps before it changes anything: the runtime grows memory before it moves its heap top),
+ * so the guard denies the action and goes on with the same instance.
+ */
+export class EngineOutOfMemory extends Error {}
+
 /** Initial string area; it grows by doubling up to the guard's `maxInputBytes`. */
 const INITIAL_STRING_AREA = 64 * 1024;
 
@@ -281,8 +288,14 @@ export class Engine {
   }
 
   private growStrings(cap: number): void {
-    const at = this.x.reserve(cap);
-    if (at === 0) throw new InputTooLarge("the engine is out of memory for action fields");
+    let at: number;
+    try {
+      at = this.x.reserve(cap);
+    } catch (e) {
+      if (e instanceof WebAssembly.RuntimeError) throw new EngineOutOfMemory(`the engine is out of memory: it could not make ${cap} bytes of room for the action's fields`);
+      throw e;
+    }
+    if (at === 0) throw new EngineOutOfMemory(`the engine is out of memory: it could not make ${cap} bytes of room for the action's fields`);
     this.strPtr = at;
     this.strCap = cap;
     this.refreshViews();
@@ -297,19 +310,28 @@ export class Engine {
 
   private writeSlots(action: PartFields, getters: readonly ((a: PartFields) => unknown)[], slotsPtr: number): void {
     if (this.u8.byteLength === 0) this.refreshViews();
-    // Fields that overflow the string area are written again into one twice the size; doubling reaches
-    // the input limit in a bounded number of rounds.
+    // Fields that overflow the string area are written again into a larger one. What is accepted depends
+    // on the part alone: the bytes it takes (`pos` after writing, exact), never on how large an earlier
+    // part made the area, so the same action gets the same decision whatever came before it.
     for (;;) {
       try {
         this.pos = 0;
         for (let s = 0; s < getters.length; s++) this.writeValue(slotsPtr + s * VALUE_BYTES, getters[s]!(action), true);
-        return;
       } catch (e) {
         if (!(e instanceof NeedRoom)) throw e;
-        if (e.bytes > this.maxInputBytes) throw new InputTooLarge(`the action's fields need more than ${this.maxInputBytes} bytes`);
-        this.growStrings(Math.max(e.bytes * 2, this.strCap * 2));
+        // `bytes` is a lower bound of what the part takes, and an area as large as the limit holds every
+        // part within it: past either, the part is too large.
+        if (e.bytes > this.maxInputBytes || this.strCap >= this.maxInputBytes) throw this.tooLarge();
+        this.growStrings(Math.min(Math.max(e.bytes * 2, this.strCap * 2), this.maxInputBytes));
+        continue;
       }
+      if (this.pos > this.maxInputBytes) throw this.tooLarge();
+      return;
     }
+  }
+
+  private tooLarge(): InputTooLarge {
+    return new InputTooLarge(`the action's fields take more than ${this.maxInputBytes} bytes in the engine`);
   }
 
   private writeValue(at: number, v: unknown, topLevel: boolean): void {
@@ -364,12 +386,21 @@ export class Engine {
       if (i === n) { this.lastLen = n; return start; }
       this.pos = start - this.strPtr;
     }
-    // UTF-8 takes at most 3 bytes per UTF-16 unit.
-    const start = this.take(n * 3, 1);
-    const { written } = this.enc.encodeInto(s, this.u8.subarray(start, start + n * 3));
+    // UTF-8 takes at most 3 bytes per UTF-16 unit; the string is encoded into what is left of the area
+    // when that is less, and one that does not fit asks for more room with a lower bound of its size (the
+    // bytes written plus at least one per unit left), never with the 3× reservation.
+    const start = this.alignedPos(1);
+    const room = Math.min(n * 3, this.strCap - (start - this.strPtr));
+    const { read, written } = this.enc.encodeInto(s, this.u8.subarray(start, start + room));
+    if (read < n) throw new NeedRoom(start - this.strPtr + written + (n - read));
     this.pos = start - this.strPtr + written;
     this.lastLen = written;
     return start;
+  }
+
+  /** The address of the next free byte of the string area, aligned. */
+  private alignedPos(align: number): number {
+    return this.strPtr + ((this.pos + align - 1) & ~(align - 1));
   }
 
   /** Reserves `n` bytes of the string area, aligned; throws NeedRoom when the area is too small. */

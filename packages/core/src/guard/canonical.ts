@@ -6,7 +6,8 @@ import { MAX_COMMANDS } from "../canonicalise/shell-lexer.js";
 import { MAX_STATEMENTS } from "../canonicalise/sql.js";
 import { ACTION_KINDS } from "../policy/types.js";
 import { MAX_PARTS } from "../engine/abi.js";
-import type { PartFields } from "../engine/host.js";
+import { InputTooLarge, type PartFields } from "../engine/host.js";
+import { DEFAULT_MAX_INPUT_BYTES, inputProblem } from "./input-bounds.js";
 
 const SHELL_FIELDS = ["program", "argv", "command", "line"];
 const SQL_FIELDS = ["statement", "verb", "tables"];
@@ -15,6 +16,11 @@ const SQL_FIELDS = ["statement", "verb", "tables"];
 export interface CanonicalOptions {
   cwd?: string;
   home?: string;
+  /**
+   * Most bytes an action may take: the UTF-8 bytes of its strings plus 8 per value and key (see
+   * guard/input-bounds.ts; default 4 MiB). Larger actions are denied with `input_too_large`.
+   */
+  maxInputBytes?: number;
 }
 
 /** An action that cannot be decided as given; the guard denies it with `invalid_action`. */
@@ -68,6 +74,9 @@ export function canonicalBase(action: unknown, opts: CanonicalOptions): PartFiel
   if (base.usage !== undefined && (typeof base.usage !== "object" || base.usage === null || Array.isArray(base.usage))) {
     throw new InvalidAction("`usage` must be an object (`tokens`, `cost`)");
   }
+  // Before any canonicaliser, hash or copy reads a string or an argument: their cost is bounded by this.
+  const problem = inputProblem(base, opts.maxInputBytes ?? DEFAULT_MAX_INPUT_BYTES);
+  if (problem) throw problem.tooLarge ? new InputTooLarge(problem.message) : new InvalidAction(problem.message);
 
   // URLs and paths are canonicalised whether or not the policy reads them: an unparsable URL is denied
   // either way, and the canonical forms are what the audit records.

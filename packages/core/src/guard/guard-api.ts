@@ -15,8 +15,10 @@ export interface GuardOptions extends CanonicalOptions {
   /** A compiled policy (from `loadPolicy`), or policy YAML text, or a policy object. */
   policy: CompiledPolicy | string | object;
   /**
-   * Most bytes the fields of one action may take in the engine (default 4 MiB). Larger actions are
-   * denied with `input_too_large`: a bound on time and memory that an agent cannot push.
+   * Most bytes one action may take (default 4 MiB), counted on the action alone: the UTF-8 bytes of its
+   * strings (argument keys and values included) plus 8 per value and key; and, as written into the
+   * engine, the fields the policy reads of each part. Larger actions are denied with `input_too_large`:
+   * a bound on time and memory that an agent cannot push (docs/hardening.md).
    */
   maxInputBytes?: number;
   /**

@@ -4,7 +4,7 @@
 // engine restarts.
 
 import canonicalize from "canonicalize";
-import { Engine, InputTooLarge, type InstalledPlan, type PartFields, type RawResult } from "../engine/host.js";
+import { Engine, EngineOutOfMemory, InputTooLarge, type InstalledPlan, type PartFields, type RawResult } from "../engine/host.js";
 import { compilePlan, type CompiledPlan } from "../plans/plan.js";
 import { verifyPlan } from "../plans/sign.js";
 import { formatPath } from "../policy/issues.js";
@@ -16,6 +16,7 @@ import type { Guard, GuardOptions, PlanResult } from "./guard-api.js";
 
 export type { Guard, GuardOptions, ToolResult, Instruction, PlanOffer, PlanResult } from "./guard-api.js";
 import { canonicalBase, InvalidAction, splitParts, type CanonicalOptions } from "./canonical.js";
+import { inputLimit } from "./input-bounds.js";
 import { decisionTables, permits, refusal, toDecision, labelNames, type Decision } from "./decision.js";
 import { SlotTable, clearSession, type SessionState } from "./sessions.js";
 import { approvalFields, namedBy, repeatHash, scanned } from "./action-facts.js";
@@ -41,10 +42,10 @@ import { messageOf } from "../approvals/text.js";
  * const decision = guard.check({ kind: "tool", session: "s1", tool: "search", args: { q: "x" } });
  */
 export async function createGuard(options: GuardOptions): Promise<Guard> {
-  const maxInputBytes = options.maxInputBytes ?? 4 * 1024 * 1024;
+  const maxInputBytes = inputLimit(options.maxInputBytes);
   const maxOutputBytes = options.maxOutputBytes ?? 4 * 1024 * 1024;
   const clock = options.clock ?? Date.now;
-  const canonical: CanonicalOptions = { ...(options.cwd !== undefined ? { cwd: options.cwd } : {}), ...(options.home !== undefined ? { home: options.home } : {}) };
+  const canonical: CanonicalOptions = { ...(options.cwd !== undefined ? { cwd: options.cwd } : {}), ...(options.home !== undefined ? { home: options.home } : {}), maxInputBytes };
   // Everything derived from the policy is rebound together by `adopt`, in one synchronous step, so a
   // decision sees one policy whole (updatePolicy).
   let policy!: CompiledPolicy;
@@ -107,9 +108,19 @@ export async function createGuard(options: GuardOptions): Promise<Guard> {
         engine = next;
       }
       if (engine && (sessionCap < slots.highWater || agentCap < slots.agents.size)) {
-        engine.ensure(SlotTable.capacity(slots.highWater), SlotTable.capacity(slots.agents.size));
-        sessionCap = SlotTable.capacity(slots.highWater);
-        agentCap = SlotTable.capacity(slots.agents.size);
+        // Memory the engine cannot get leaves it as it was (an allocation traps before it changes
+        // anything): only the sessions and agents beyond the room it has are refused (see `evaluate`),
+        // and the room is asked for again on the next action.
+        const sessionsWanted = SlotTable.capacity(slots.highWater);
+        const agentsWanted = SlotTable.capacity(slots.agents.size);
+        try {
+          engine.ensure(sessionsWanted, agentCap);
+          sessionCap = sessionsWanted;
+          engine.ensure(sessionCap, agentsWanted);
+          agentCap = agentsWanted;
+        } catch {
+          // Refused per session and agent below.
+        }
       }
       return engine;
     } catch {
@@ -156,6 +167,7 @@ export async function createGuard(options: GuardOptions): Promise<Guard> {
       last.base = base;
       parts = splitParts(base, policy.reads);
     } catch (e) {
+      if (e instanceof InputTooLarge) return refusal("input_too_large", e.message);
       return refusal("invalid_action", e instanceof InvalidAction ? e.message : `the action could not be read: ${messageOf(e)}`);
     }
     // The canonical copy of the whole action, not the caller's object (its fields were read once and
@@ -184,6 +196,7 @@ export async function createGuard(options: GuardOptions): Promise<Guard> {
     const agentSlot = slots.agent(typeof a.agent === "string" ? a.agent : "");
     const eng = current();
     if (!eng) return refusal("engine_fault", "the engine is restarting after a fault");
+    if (st.slot >= sessionCap || agentSlot >= agentCap) return refusal("engine_fault", "the engine is out of memory: it has no room for this session's or agent's state (sessions it holds go on)");
     if (st.needsReset) {
       try {
         eng.resetSession(st.slot);
@@ -231,6 +244,7 @@ export async function createGuard(options: GuardOptions): Promise<Guard> {
       if (expectsResults) expectResult(st, a.tool, eng.outputRules(), eng.outputLabels());
     } catch (e) {
       if (e instanceof InputTooLarge) return refusal("input_too_large", e.message);
+      if (e instanceof EngineOutOfMemory) return refusal("engine_fault", e.message);
       if (e instanceof WebAssembly.RuntimeError) return trapped(st, e);
       return refusal("invalid_action", `the action could not be read: ${messageOf(e)}`);
     }
