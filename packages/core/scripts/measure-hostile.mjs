@@ -13,6 +13,8 @@ default: deny
 rules:
   - { id: echo, when: 'action.tool == "echo" && action.args.text != ""', effect: allow }
   - { id: search, when: 'action.tool == "search"', effect: allow }
+  - { id: selects, when: 'action.kind == "db" && action.verb == "SELECT"', effect: allow }
+  - { id: echo-shell, when: 'action.kind == "shell" && action.program == "echo"', effect: allow }
 `;
 const MiB = 1024 * 1024;
 // Repetitions per input: enough for a median on a shared machine.
@@ -38,6 +40,12 @@ const inputs = {
   "10 MiB string (not read by the policy)": () => ({ kind: "tool", session: "h", tool: "search", args: { q: flat(10 * MiB) } }),
   "10,000 levels of nesting": () => ({ kind: "tool", session: "h", tool: "search", args: { deep: nested(10_000) } }),
   "3.9 MiB string, within the limit": () => ({ kind: "tool", session: "h", tool: "echo", args: { text: flat(4 * MiB - 1000) } }),
+  // The canonicalisers within the limit: their cost is per token (docs/hardening.md, "Known limits").
+  "SQL, 1 MiB of `SELECT a,a,…` (one statement)": () => ({ kind: "db", session: "h", statement: `SELECT a${",a".repeat(MiB / 2)} FROM t` }),
+  "SQL, 3.9 MiB of `SELECT 1;…` (stacked)": () => ({ kind: "db", session: "h", statement: "SELECT 1;".repeat(Math.floor((3.9 * MiB) / 9)) }),
+  "shell, 1 MiB of one-letter words": () => ({ kind: "shell", session: "h", command: `echo${" a".repeat(MiB / 2)}` }),
+  "shell, 3.9 MiB of `a;a;…`": () => ({ kind: "shell", session: "h", command: "a;".repeat(Math.floor((3.9 * MiB) / 2)) }),
+  "shell, one quoted 3.9 MiB word": () => ({ kind: "shell", session: "h", command: `echo '${flat(Math.floor(3.9 * MiB))}'` }),
 };
 
 const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];

@@ -6,7 +6,7 @@ export { EFFECTS, ACTION_KINDS, type Effect, type ActionKind, type PolicyDoc, ty
 export type { CompiledPolicy, CompiledRule } from "./compile/compile.js";
 export { precompilePolicy, loadCompiledPolicy, COMPILED_FORMAT_VERSION, COMPILED_LAYOUT_VERSION, type PrecompileResult, type LoadCompiledOptions } from "./compiled/format.js";
 export { ACTION_FIELDS } from "./compile/fields.js";
-export { createGuard, type Guard, type GuardOptions, type ToolResult, type Instruction, type PlanOffer, type PlanResult } from "./guard/guard.js";
+export { createGuard, type Guard, type GuardOptions, type ToolResult, type Instruction, type PlanOffer, type PlanResult, type EventOptions } from "./guard/guard.js";
 export type { GuardAuditOptions } from "./guard/audit-trail.js";
 export type { RecordedResult } from "./guard/outputs.js";
 export type { CompiledOutput } from "./compile/outputs.js";

@@ -68,6 +68,18 @@ export interface PlanOffer {
   signature: string;
 }
 
+/**
+ * Options of the calls that record an event (a result, an instruction, a plan). `now` is the time its
+ * audit record carries, in ms since the epoch, as `check`'s `now` is the decision's; without it the
+ * guard's clock. A trace's replay passes the trace's clock, so the same trace gives the same audit chain.
+ *
+ * @example
+ * guard.recordResult({ session: "s1", tool: "search", output }, { now: 1767225600000 });
+ */
+export interface EventOptions {
+  now?: number;
+}
+
 /** The outcome of {@link Guard.installPlan}. */
 export type PlanResult = { ok: true } | { ok: false; code: "bad_signature" | "invalid_plan" | "plans_not_enabled" | "engine_fault" | "evicted"; reason: string };
 
@@ -149,7 +161,7 @@ export interface Guard {
    * const { output } = guard.recordResult({ session: "s1", tool: "read_file", output: text });
    * return output; // what the model sees
    */
-  recordResult(result: ToolResult): RecordedResult;
+  recordResult(result: ToolResult, options?: EventOptions): RecordedResult;
   /**
    * Records an instruction whose origin is known. The session's origin floor becomes the instruction's;
    * an instruction of the highest origin also lifts the floor for the actions its text names.
@@ -157,7 +169,7 @@ export interface Guard {
    * @example
    * guard.recordInstruction({ session: "s1", origin: "trusted_user", text: "save this to /memory/notes.md" });
    */
-  recordInstruction(instruction: Instruction): void;
+  recordInstruction(instruction: Instruction, options?: EventOptions): void;
   /**
    * Forgets everything about a session: kill mark, labels, sequences, limits, origin floor.
    *
@@ -183,5 +195,5 @@ export interface Guard {
    * const r = guard.installPlan({ session: "s1", plan, signature });
    * if (!r.ok) console.error(r.code, r.reason);
    */
-  installPlan(offer: PlanOffer): PlanResult;
+  installPlan(offer: PlanOffer, options?: EventOptions): PlanResult;
 }

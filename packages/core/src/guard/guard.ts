@@ -14,7 +14,7 @@ import { PolicyError, PolicyUpdateError, SessionStateError } from "../errors.js"
 import { stageUpdate, type PolicyUpdate, type StagedUpdate } from "./update.js";
 import type { Guard, GuardOptions, PlanResult } from "./guard-api.js";
 
-export type { Guard, GuardOptions, ToolResult, Instruction, PlanOffer, PlanResult } from "./guard-api.js";
+export type { Guard, GuardOptions, ToolResult, Instruction, PlanOffer, PlanResult, EventOptions } from "./guard-api.js";
 import { canonicalBase, InvalidAction, splitParts, type CanonicalOptions } from "./canonical.js";
 import { inputLimit } from "./input-bounds.js";
 import { decisionTables, permits, refusal, toDecision, labelNames, type Decision } from "./decision.js";
@@ -297,6 +297,16 @@ export async function createGuard(options: GuardOptions): Promise<Guard> {
     }
   };
 
+  // The time of an event's record: the caller's `now` (as for check; a trace's clock), else the clock's.
+  // A `now` that is not a time cannot be recorded as given: the record takes the clock's and the session
+  // is refused its next action, as for any record that could not be made as it should.
+  const eventNow = (opts: { now?: number } | undefined, st: SessionState): number => {
+    if (opts?.now === undefined) return safeNow();
+    if (isTime(opts.now)) return opts.now;
+    st.faulted = true;
+    return safeNow();
+  };
+
   const desk = createApprovalDesk({
     ...(options.approver ? { approver: options.approver } : {}),
     ...(options.approvalTimeoutMs !== undefined ? { timeoutMs: options.approvalTimeoutMs } : {}),
@@ -464,7 +474,7 @@ export async function createGuard(options: GuardOptions): Promise<Guard> {
     },
     flush: () => trail?.flush() ?? Promise.resolve(),
     close: () => trail?.close() ?? Promise.resolve(),
-    recordResult(result) {
+    recordResult(result, opts) {
       const st = knownSession(result?.session);
       const { mask, labels } = takeResult(policy, st, result?.tool);
       const { recorded, fault } = redactOutput(policy, mask === 0 ? undefined : current(), mask, result?.output, maxOutputBytes);
@@ -496,7 +506,7 @@ export async function createGuard(options: GuardOptions): Promise<Guard> {
         } catch {
           st.faulted = true;
         }
-        if (!trail.event("result", safeNow(), result.session, {
+        if (!trail.event("result", eventNow(opts, st), result.session, {
           ...(outputHash !== undefined ? { output_hash: outputHash } : {}),
           ...redactionAudit(recorded),
           ...(labels !== 0n ? { labels: labelNames(traj.labels, labels) } : {}),
@@ -506,7 +516,7 @@ export async function createGuard(options: GuardOptions): Promise<Guard> {
       }
       return recorded;
     },
-    recordInstruction(instruction) {
+    recordInstruction(instruction, opts) {
       const st = knownSession(instruction?.session);
       if (!st) return;
       try {
@@ -518,7 +528,7 @@ export async function createGuard(options: GuardOptions): Promise<Guard> {
         }
         const o = Math.max(0, traj.origins.indexOf(instruction.origin));
         // The text is kept: it is what lifts the origin floor for the actions it names, and replay needs it.
-        if (trail && !trail.event("instruction", safeNow(), instruction.session, { origin: String(instruction.origin), text: String(instruction.text ?? "").slice(0, 64 * 1024) })) st.faulted = true;
+        if (trail && !trail.event("instruction", eventNow(opts, st), instruction.session, { origin: String(instruction.origin), text: String(instruction.text ?? "").slice(0, 64 * 1024) })) st.faulted = true;
         eng.instruct(st.slot, o);
         // Naming is by the last instruction of the highest origin; text is bounded to keep sessions small.
         if (o === top) st.trustedText = String(instruction.text ?? "").slice(0, 64 * 1024).toLowerCase();
@@ -534,7 +544,7 @@ export async function createGuard(options: GuardOptions): Promise<Guard> {
       clearSession(st);
       current()?.resetSession(st.slot);
     },
-    installPlan(offer) {
+    installPlan(offer, opts) {
       const st = knownSession(offer?.session);
       if (!st) {
         return typeof offer?.session === "string" && offer.session !== ""
@@ -553,7 +563,7 @@ export async function createGuard(options: GuardOptions): Promise<Guard> {
         eng.setSessionPlan(st.slot, index);
         st.plan = index;
         st.planError = undefined;
-        if (trail && !trail.event("plan", safeNow(), offer.session, { plan: offer.plan, signature: offer.signature })) st.faulted = true;
+        if (trail && !trail.event("plan", eventNow(opts, st), offer.session, { plan: offer.plan, signature: offer.signature })) st.faulted = true;
         return { ok: true };
       } catch (e) {
         st.faulted = true;

@@ -162,14 +162,14 @@ class Replayer {
           session: r.session, output: "",
           ...(typeof e.tool === "string" ? { tool: e.tool } : {}),
           ...(typeof e.origin === "string" ? { origin: e.origin } : {}),
-        });
+        }, { now: r.now });
         break;
       }
       case "instruction":
-        this.guard.recordInstruction({ session: r.session, origin: String(e.origin), text: String(e.text ?? "") });
+        this.guard.recordInstruction({ session: r.session, origin: String(e.origin), text: String(e.text ?? "") }, { now: r.now });
         break;
       case "plan":
-        this.guard.installPlan({ session: r.session, plan: e.plan, signature: String(e.signature) });
+        this.guard.installPlan({ session: r.session, plan: e.plan, signature: String(e.signature) }, { now: r.now });
         break;
       case "reset":
         // Approvals given before are void. (The replaying guard holds no grant to revoke: each is

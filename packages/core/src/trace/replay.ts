@@ -42,16 +42,16 @@ export async function replayTrace(
         break;
       }
       case "result": {
-        const recorded = guard.recordResult({ session: e.session, output: e.output, ...(e.tool !== undefined ? { tool: e.tool } : {}), ...(e.origin !== undefined ? { origin: e.origin } : {}) });
+        const recorded = guard.recordResult({ session: e.session, output: e.output, ...(e.tool !== undefined ? { tool: e.tool } : {}), ...(e.origin !== undefined ? { origin: e.origin } : {}) }, { now });
         onResult?.(index, recorded);
         break;
       }
       case "instruction":
-        guard.recordInstruction({ session: e.session, origin: e.origin, text: e.text });
+        guard.recordInstruction({ session: e.session, origin: e.origin, text: e.text }, { now });
         break;
       case "plan":
         // A refused plan leaves the session planless; its next actions say why (`bad_signature`, …).
-        guard.installPlan({ session: e.session, plan: e.plan, signature: e.signature });
+        guard.installPlan({ session: e.session, plan: e.plan, signature: e.signature }, { now });
         break;
     }
   }
