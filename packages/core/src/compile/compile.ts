@@ -2,6 +2,7 @@
 // the tables the host needs to fill field slots and to name rules in decisions.
 
 import { compileRegex, compileGlob, compileSet, isGlob, type Dfa, type ScanDfa } from "../automata/index.js";
+import { cachedAutomaton } from "./automaton-cache.js";
 import { EFFECTS, type Effect, type PolicyDoc } from "../policy/types.js";
 import type { PolicyIssue } from "../policy/issues.js";
 import { ESSENTIAL } from "../packs/essential.js";
@@ -81,10 +82,13 @@ export function compilePolicy(doc: PolicyDoc): { policy?: CompiledPolicy; errors
   };
   const contextFor = (sets: Record<string, string[]>, setPrefix: string): ExprContext => ({
     slot: (path) => slots.intern(pathKey(path), () => path),
-    regex: (p) => automaton(`re:${p}`, () => compileRegex(p)),
-    glob: (p) => automaton(`glob:${p}`, () => compileGlob(p)),
+    regex: (p) => automaton(`re:${p}`, () => cachedAutomaton(`re:${p}`, () => compileRegex(p))),
+    glob: (p) => automaton(`glob:${p}`, () => cachedAutomaton(`glob:${p}`, () => compileGlob(p))),
     // Literal lists are exact strings: escape what compileSet would read as glob syntax.
-    stringSet: (values) => automaton(`list:${JSON.stringify(values)}`, () => compileSet(values.map((v) => v.replace(/[\\*?[]/g, "\\$&")))),
+    stringSet: (values) => {
+      const key = `list:${JSON.stringify(values)}`;
+      return automaton(key, () => cachedAutomaton(key, () => compileSet(values.map((v) => v.replace(/[\\*?[]/g, "\\$&")))));
+    },
     setLiterals(name) {
       const entries = sets[name];
       // Only sets of plain strings: an entry in glob syntax (`*.x`, or escaped `a\\*b` meaning `a*b`) is not its own key.
@@ -94,7 +98,8 @@ export function compilePolicy(doc: PolicyDoc): { policy?: CompiledPolicy; errors
       const entries = sets[name];
       if (!entries) return `unknown set \`sets.${name}\`${Object.keys(sets).length ? `; defined: ${Object.keys(sets).join(", ")}` : ""}`;
       return automaton(`set:${setPrefix}${name}`, () => {
-        const r = compileSet(entries);
+        // Cached by its entries, not its name: two policies' `sets.hosts` may differ.
+        const r = cachedAutomaton(`set:${JSON.stringify(entries)}`, () => compileSet(entries));
         return r.ok ? r : { ok: false, error: `set \`${name}\`: ${r.error}` };
       });
     },
