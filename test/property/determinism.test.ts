@@ -22,19 +22,19 @@ const step: fc.Arbitrary<Step> = fc.oneof(
 /** Output rules make results change what is recorded; the generated rules make the decisions. */
 const OUTPUTS = [{ id: "mask", redact: ["sk-[a-z]{20}"] }];
 
-async function run(policy: string, steps: readonly Step[]): Promise<{ decisions: Decision[]; records: AuditRecord[]; lines: string[] }> {
+async function run(policy: string, steps: readonly Step[], wallClock: number): Promise<{ decisions: Decision[]; records: AuditRecord[]; lines: string[] }> {
   const sink = memorySink();
   let now = 1_767_225_600_000; // 2026-01-01T00:00:00Z: any fixed start; the trace only adds to it
-  // The trace's time is the guard's clock: results and other events are stamped with it (they take no
-  // `now` of their own), as actions are with the `now` they are checked at.
-  const guard = await createGuard({ policy, clock: () => now, audit: { sinks: [sink], hash: sha256Hex } });
+  // The guard's own clock differs between the two runs: everything is stamped with the trace's time
+  // (`now` for checks and for results), so the chains must not depend on it.
+  const guard = await createGuard({ policy, clock: () => wallClock, audit: { sinks: [sink], hash: sha256Hex } });
   const decisions: Decision[] = [];
   for (const s of steps) {
     if (s.type === "action") {
       now += s.at;
       decisions.push(guard.check({ ...s.action }, { now }));
     } else {
-      guard.recordResult({ session: s.session, output: s.output });
+      guard.recordResult({ session: s.session, output: s.output }, { now });
     }
   }
   await guard.close();
@@ -62,8 +62,8 @@ describe("the same trace gives the same decisions and audit chain", () => {
     await fc.assert(
       fc.asyncProperty(policyArb, fc.array(step, { minLength: 1, maxLength: 10 }), async (p, steps) => {
         const text = policyText(p).replace(/\n}$/, `,\n "outputs": ${JSON.stringify(OUTPUTS)}\n}`);
-        const first = await run(text, steps);
-        const second = await run(text, steps);
+        const first = await run(text, steps, 1);
+        const second = await run(text, steps, 2_000_000_000_000);
         expect(second.decisions).toEqual(first.decisions);
         expect(verifyChain(first.lines.map((text, i) => ({ text, file: "first", line: i + 1 }))).ok).toBe(true);
         expect(withoutLatency(second.records)).toEqual(withoutLatency(first.records));
