@@ -4,7 +4,7 @@
 
 import { describe, expect, it } from "vitest";
 import { canonicaliseShell } from "./shell.js";
-import { MAX_COMMANDS } from "./shell-lexer.js";
+import { MAX_COMMANDS } from "./shell-syntax.js";
 
 const parts = (command: string): [string, string][] => canonicaliseShell(command).parts.map((p) => [p.program, p.argv.join(" ")]);
 

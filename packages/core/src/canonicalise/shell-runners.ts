@@ -8,8 +8,8 @@
  */
 
 import type { ShellPart } from "./shell.js";
-import { append, MAX_DEPTH } from "./shell-lexer.js";
-import type { Context, Word } from "./shell-lexer.js";
+import { append, MAX_DEPTH } from "./shell-syntax.js";
+import type { Context, Word } from "./shell-syntax.js";
 import { skipOptions, synthetic } from "./shell-wrappers.js";
 import type { Stdin, Step, WrapperSpec } from "./shell-wrappers.js";
 

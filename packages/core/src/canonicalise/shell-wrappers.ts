@@ -4,8 +4,9 @@
  */
 
 import type { ShellPart } from "./shell.js";
-import { append, charge, MAX_DEPTH, Parser } from "./shell-lexer.js";
-import type { Context, Word } from "./shell-lexer.js";
+import { Parser } from "./shell-lexer.js";
+import { append, charge, MAX_DEPTH } from "./shell-syntax.js";
+import type { Context, Word } from "./shell-syntax.js";
 import { INTERPRETERS } from "./shell-inline.js";
 import { RUNNERS } from "./shell-runners.js";
 

@@ -8,8 +8,9 @@
  * linear-ish even for adversarial nesting.
  */
 
-import { append, charge, MAX_COMMANDS, MAX_DEPTH, Parser, TooManyCommands } from "./shell-lexer.js";
-import type { Command, Context, Word } from "./shell-lexer.js";
+import { Parser } from "./shell-lexer.js";
+import { append, charge, MAX_COMMANDS, MAX_DEPTH, TooManyCommands } from "./shell-syntax.js";
+import type { Command, Context, Word } from "./shell-syntax.js";
 import { ASSIGNMENT, basename, findExecs, RESERVED, unwrapOnce, unwraps } from "./shell-wrappers.js";
 import type { Stdin } from "./shell-wrappers.js";
 import { unwrapRunner } from "./shell-runners.js";

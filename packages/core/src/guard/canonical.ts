@@ -2,7 +2,7 @@
 // per command or statement, each checked; those two are split only when the policy reads their fields.
 
 import { canonicaliseUrl, canonicaliseShell, canonicalisePath, canonicaliseSql } from "../canonicalise/index.js";
-import { MAX_COMMANDS } from "../canonicalise/shell-lexer.js";
+import { MAX_COMMANDS } from "../canonicalise/shell-syntax.js";
 import { MAX_STATEMENTS } from "../canonicalise/sql.js";
 import { ACTION_KINDS } from "../policy/types.js";
 import { MAX_PARTS } from "../engine/abi.js";

@@ -4,7 +4,7 @@ import { loadPolicy } from "../policy/load.js";
 import { PolicyError } from "../errors.js";
 import { Engine } from "../engine/host.js";
 import type { Action } from "./action.js";
-import { MAX_COMMANDS } from "../canonicalise/shell-lexer.js";
+import { MAX_COMMANDS } from "../canonicalise/shell-syntax.js";
 import { MAX_STATEMENTS } from "../canonicalise/sql.js";
 
 const POLICY = `
