@@ -169,3 +169,61 @@ describe("lintPolicy: objects", () => {
     expect(findings.map((f) => [f.code, f.line])).toEqual([["never_matches", undefined], ["unused_set", undefined]]);
   });
 });
+
+describe("lintPolicy: never_matches outside the rules", () => {
+  const impossible = `action.kind == "http" && action.kind == "shell"`;
+  const possible = `action.kind == "http" && action.host == "x.example"`;
+  // Each condition that cannot err and cannot hold, in every place a policy has a `when` besides its rules.
+  const trajectory = (when: string) => `sequences:
+  - id: seq
+    steps:
+      - when: 'action.kind == "shell"'
+      - when: '${when}'
+    effect: deny
+limits:
+  - id: lim
+    when: '${when}'
+    max: 3
+    effect: deny
+flows:
+  sources:
+    - when: '${when}'
+      labels: [pii]
+  sinks:
+    - id: sink
+      when: '${when}'
+      forbid: [pii]
+      effect: deny
+origins:
+  order: [untrusted, trusted_user]
+  control_sinks:
+    - id: ctl
+      when: '${when}'
+      min_origin: trusted_user
+      effect: deny
+outputs:
+  - id: out
+    when: '${when}'
+    redact: ["secret"]
+`;
+
+  it("reports a sequence step, a limit, a flow source and sink, a control sink and an output rule that can never match", () => {
+    const { loads, findings } = lintPolicy(policy(rule("ok", 'action.kind == "tool"', "allow"), trajectory(impossible)));
+    expect(loads).toBe(true);
+    expect(findings.map((f) => `${f.code} ${JSON.stringify(f.path)}`)).toEqual([
+      'never_matches ["sequences",0,"steps",1,"when"]',
+      'never_matches ["limits",0,"when"]',
+      'never_matches ["flows","sources",0,"when"]',
+      'never_matches ["flows","sinks",0,"when"]',
+      'never_matches ["origins","control_sinks",0,"when"]',
+      'never_matches ["outputs",0,"when"]',
+    ]);
+    expect(findings[0]?.message).toMatch(/^step 2 of sequence `seq` can never match: /);
+    expect(findings[3]?.message).toMatch(/^flow sink `sink` can never match: /);
+    expect(findings.every((f) => f.severity === "warning" && typeof f.line === "number")).toBe(true);
+  });
+
+  it("reports nothing where the same conditions can hold", () => {
+    expect(lintPolicy(policy(rule("ok", 'action.kind == "tool"', "allow"), trajectory(possible))).findings).toEqual([]);
+  });
+});

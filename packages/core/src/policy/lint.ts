@@ -157,18 +157,15 @@ function lintDoc(doc: PolicyDoc): Omit<LintFinding, "severity">[] {
     });
   }
 
-  // The other conditions of the policy only matter here for the sets they read.
+  // The built-in heuristics' conditions only matter here for the sets they read.
   const heuristics = doc.extends?.includes("heuristics") ? HEURISTICS : [];
-  const others: (string | undefined)[] = [
-    ...[...heuristics, ...(doc.sequences ?? [])].flatMap((s) => s?.steps?.map((st) => st?.when) ?? []),
-    ...(doc.limits ?? []).map((l) => l?.when),
-    ...(doc.flows?.sources ?? []).map((s) => s?.when),
-    ...(doc.flows?.sinks ?? []).map((s) => s?.when),
-    ...(doc.origins?.sources ?? []).map((s) => s?.when),
-    ...(doc.origins?.control_sinks ?? []).map((s) => s?.when),
-    ...(doc.outputs ?? []).map((o) => o?.when),
-  ];
-  for (const text of others) if (typeof text === "string") analyse(text, user);
+  for (const s of heuristics) for (const st of s?.steps ?? []) if (typeof st?.when === "string") analyse(st.when, user);
+  // The policy's other conditions: the sets they read, and whether they can ever hold.
+  for (const o of otherConditions(doc)) {
+    const c = typeof o.when === "string" ? analyse(o.when, user) : undefined;
+    const why = c ? neverHolds(c) : undefined;
+    if (why) out.push({ code: "never_matches", path: o.path, message: `${o.what} can never match: ${why}` });
+  }
   for (const name of Object.keys(doc.sets ?? {})) {
     if (!used.has(name)) out.push({ code: "unused_set", path: ["sets", name], message: `set \`${name}\` is never used` });
   }
@@ -182,6 +179,31 @@ function lintDoc(doc: PolicyDoc): Omit<LintFinding, "severity">[] {
     });
   });
   return out;
+}
+
+/** Every `when` of the policy outside its rules, with where it is and what it belongs to. */
+function otherConditions(doc: PolicyDoc): { when: unknown; path: (string | number)[]; what: string }[] {
+  const out: { when: unknown; path: (string | number)[]; what: string }[] = [];
+  (doc.sequences ?? []).forEach((s, i) => s?.steps?.forEach((st, j) => out.push({ when: st?.when, path: ["sequences", i, "steps", j, "when"], what: `step ${j + 1} of sequence \`${s.id}\`` })));
+  (doc.limits ?? []).forEach((l, i) => out.push({ when: l?.when, path: ["limits", i, "when"], what: `limit \`${l?.id}\`` }));
+  (doc.flows?.sources ?? []).forEach((s, i) => out.push({ when: s?.when, path: ["flows", "sources", i, "when"], what: `flow source ${i + 1}` }));
+  (doc.flows?.sinks ?? []).forEach((s, i) => out.push({ when: s?.when, path: ["flows", "sinks", i, "when"], what: `flow sink \`${s?.id}\`` }));
+  (doc.origins?.sources ?? []).forEach((s, i) => out.push({ when: s?.when, path: ["origins", "sources", i, "when"], what: `origin source ${i + 1}` }));
+  (doc.origins?.control_sinks ?? []).forEach((s, i) => out.push({ when: s?.when, path: ["origins", "control_sinks", i, "when"], what: `control sink \`${s?.id}\`` }));
+  (doc.outputs ?? []).forEach((o, i) => out.push({ when: o?.when, path: ["outputs", i, "when"], what: `output rule \`${o?.id}\`` }));
+  return out;
+}
+
+/**
+ * Why a condition outside the rules can never hold, or undefined. How an erring condition counts differs
+ * between them (a sink or a limit matches on it, a source labels on it), so only conditions that cannot
+ * err are judged: then no reading of the fail-closed rule can make them hold.
+ */
+function neverHolds(c: Condition): string | undefined {
+  if (!c.total || !c.whenTrue) return undefined;
+  const whys = c.whenTrue.map(contradiction);
+  if (whys.some((w) => w === undefined)) return undefined;
+  return whys.length === 1 ? whys[0]! : whys.length === 0 ? "its condition is `false`" : "none of its alternatives can hold";
 }
 
 /** The ways a rule matches with certainty (`when` true, `unless` false), or undefined. */
