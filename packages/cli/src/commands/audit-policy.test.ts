@@ -1,19 +1,10 @@
 import { describe, it, expect } from "vitest";
-import { mkdtempSync, writeFileSync } from "node:fs";
-import { readFile } from "node:fs/promises";
-import { tmpdir } from "node:os";
+import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { createGuard, memorySink } from "@trailguard/core";
-import { main } from "../main.js";
+import { run, tempDir } from "../cli.test-support.js";
 
-const dir = mkdtempSync(join(tmpdir(), "trailguard-audit-policy-"));
-
-async function run(...argv: string[]) {
-  const out: string[] = [];
-  const err: string[] = [];
-  const code = await main(argv, { out: (l) => out.push(l), err: (l) => err.push(l), readFile: (p) => readFile(p, "utf8") });
-  return { code, out, err };
-}
+const { dir } = tempDir("trailguard-audit-policy-");
 
 const OLD = 'version: 1\ndefault: deny\nrules:\n  - id: search\n    when: action.tool == "search"\n    effect: allow\n';
 const NEW = OLD.replace("effect: allow", "effect: deny");

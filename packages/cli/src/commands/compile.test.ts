@@ -1,24 +1,10 @@
 import { describe, it, expect } from "vitest";
-import { existsSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
-import { readFile } from "node:fs/promises";
-import { tmpdir } from "node:os";
+import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { createGuard, loadCompiledPolicy, CompiledPolicyError } from "@trailguard/core";
-import { main } from "../main.js";
+import { run, tempDir } from "../cli.test-support.js";
 
-const dir = mkdtempSync(join(tmpdir(), "trailguard-compile-"));
-const file = (name: string, text: string) => {
-  const p = join(dir, name);
-  writeFileSync(p, text);
-  return p;
-};
-
-async function run(...argv: string[]) {
-  const out: string[] = [];
-  const err: string[] = [];
-  const code = await main(argv, { out: (l) => out.push(l), err: (l) => err.push(l), readFile: (p) => readFile(p, "utf8") });
-  return { code, out, err };
-}
+const { dir, file } = tempDir("trailguard-compile-");
 
 const text = `version: 1
 default: deny
