@@ -123,3 +123,25 @@ describe("canonicaliseShell: more commands than it follows", () => {
     expect(shell.parts).toHaveLength(MAX_COMMANDS);
   });
 });
+
+describe("canonicaliseShell: a line read only in part", () => {
+  const nestedShells = (levels: number) => {
+    let line = "rm -rf /";
+    for (let i = 0; i < levels; i++) line = `sh -c ${JSON.stringify(line).replace(/\$/g, "\\$")}`;
+    return line;
+  };
+
+  it("says so when nesting passes the depth limit, whatever was read before it", () => {
+    expect(canonicaliseShell(nestedShells(20)).unreadable).toBe(true);
+    expect(canonicaliseShell(`echo ${"$(".repeat(20)}rm -rf /${")".repeat(20)}`).unreadable).toBe(true);
+    expect(canonicaliseShell(nestedShells(3)).unreadable).toBeUndefined();
+  });
+
+  it("says so when the work budget runs out", () => {
+    // `parallel` puts its 1,000-character value in each of 1,000 `{1}`: a megabyte from 4 KB of input.
+    const line = `rm -rf / ; parallel sh -c ${"{1}".repeat(1000)} ::: ${"a".repeat(1000)}`;
+    const shell = canonicaliseShell(line);
+    expect(shell.unreadable).toBe(true);
+    expect(shell.parts).toEqual([{ program: "", argv: [], text: line.trim(), dynamic: true }]);
+  });
+});

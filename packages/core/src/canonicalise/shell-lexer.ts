@@ -5,7 +5,7 @@
  */
 
 import { decodeAnsiC } from "./shell-ansi.js";
-import { append, BACKTICK_SPECIAL, charge, DOUBLE_SPECIAL, MAX_BRACE_NEST, MAX_COMMANDS, MAX_DEPTH, META, newCommand, TooManyCommands, WORD_SPECIAL } from "./shell-syntax.js";
+import { append, BACKTICK_SPECIAL, beyondLimit, charge, DOUBLE_SPECIAL, MAX_BRACE_NEST, MAX_COMMANDS, MAX_DEPTH, META, newCommand, TooManyCommands, WORD_SPECIAL } from "./shell-syntax.js";
 import type { Command, Context, PendingHeredoc, Redirect, Specials, Word } from "./shell-syntax.js";
 import type { ShellPart } from "./shell.js";
 
@@ -364,7 +364,7 @@ export class Parser {
     if (this.depth + 1 > MAX_DEPTH) {
       this.pos = bodyStart;
       this.skipBalanced("(", ")");
-      this.ctx.dynamic = true;
+      beyondLimit(this.ctx);
     } else {
       const sub = new Parser(this.src, this.depth + 1, this.ctx, bodyStart);
       const { commands } = sub.parseList(true);
@@ -423,7 +423,7 @@ export class Parser {
     this.pos += 2;
     if (this.braceNest >= MAX_BRACE_NEST) {
       this.skipBalanced("{", "}");
-      this.ctx.dynamic = true;
+      beyondLimit(this.ctx);
       return;
     }
     this.braceNest++;

@@ -8,7 +8,7 @@
  */
 
 import type { ShellPart } from "./shell.js";
-import { append, MAX_DEPTH } from "./shell-syntax.js";
+import { append, beyondLimit, MAX_DEPTH } from "./shell-syntax.js";
 import type { Context, Word } from "./shell-syntax.js";
 import { skipOptions, synthetic } from "./shell-wrappers.js";
 import type { Stdin, Step, WrapperSpec } from "./shell-wrappers.js";
@@ -125,7 +125,7 @@ function xargs(all: readonly Word[], text: string, depth: number, ctx: Context, 
   // Without a command, xargs runs echo.
   if (i >= all.length) return { kind: "stop", dynamic: true };
   if (depth + 1 > MAX_DEPTH) {
-    ctx.dynamic = true;
+    beyondLimit(ctx);
     return { kind: "stop", dynamic: true };
   }
   const command = all.slice(i);
@@ -150,7 +150,7 @@ function xargs(all: readonly Word[], text: string, depth: number, ctx: Context, 
 
 function parallel(words: readonly Word[], text: string, depth: number, ctx: Context, stdin: Stdin): Step {
   if (depth + 1 > MAX_DEPTH) {
-    ctx.dynamic = true;
+    beyondLimit(ctx);
     return { kind: "stop", dynamic: true };
   }
   const i = skipOptions(words, 1, PARALLEL);
@@ -216,7 +216,7 @@ function ssh(words: readonly Word[], text: string, depth: number, ctx: Context):
   if (remote.length === 0) return { kind: "stop", dynamic: false };
   const self: ShellPart = { program: "ssh", argv: words.map((w) => w.value), text, dynamic: false };
   if (depth + 1 > MAX_DEPTH) {
-    ctx.dynamic = true;
+    beyondLimit(ctx);
     return { kind: "replace", parts: [self], dynamic: true };
   }
   // The remote shell gets the words joined by spaces and parses them again.

@@ -10,7 +10,7 @@ import type { ShellPart } from "./shell.js";
  * Nesting limit for substitutions, `sh -c`, `eval` and the like; deeper input is not read and counts as dynamic.
  *
  * @example
- * if (depth + 1 > MAX_DEPTH) ctx.dynamic = true;
+ * if (depth + 1 > MAX_DEPTH) beyondLimit(ctx);
  */
 export const MAX_DEPTH = 16;
 /** Nesting limit for `${…}` braces inside one word; deeper braces are not read and count as dynamic. */
@@ -82,6 +82,21 @@ export interface Context {
   unwrap: (words: readonly Word[], text: string, depth: number) => ShellPart[];
   /** Commands parsed so far, at every depth; past {@link MAX_COMMANDS} the analysis stops. */
   commands?: number;
+  /** A limit (depth, nesting, unwrapping) left part of the line unread: the line cannot be decided. */
+  unread?: boolean;
+}
+
+/**
+ * Marks the line as read only in part, at a limit (depth, brace nesting, unwrapping rounds): what lies
+ * beyond is not known, so the whole line is refused (`CanonicalShell.unreadable`) rather than decided on
+ * the part that was read.
+ *
+ * @example
+ * if (depth + 1 > MAX_DEPTH) beyondLimit(ctx);
+ */
+export function beyondLimit(ctx: Context): void {
+  ctx.dynamic = true;
+  ctx.unread = true;
 }
 
 /**

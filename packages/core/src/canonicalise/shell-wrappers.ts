@@ -5,7 +5,7 @@
 
 import type { ShellPart } from "./shell.js";
 import { Parser } from "./shell-lexer.js";
-import { append, charge, MAX_DEPTH } from "./shell-syntax.js";
+import { append, beyondLimit, charge, MAX_DEPTH } from "./shell-syntax.js";
 import type { Context, Word } from "./shell-syntax.js";
 import { INTERPRETERS } from "./shell-inline.js";
 import { RUNNERS } from "./shell-runners.js";
@@ -143,7 +143,7 @@ export function skipOptions(words: readonly Word[], start: number, spec: Wrapper
 /** The command becomes the parts of `code` (`sh -c`, `eval`, `su -c`). */
 function replaceWith(code: Word, depth: number, ctx: Context): Step {
   if (depth + 1 > MAX_DEPTH) {
-    ctx.dynamic = true;
+    beyondLimit(ctx);
     return { kind: "stop", dynamic: true };
   }
   return { kind: "replace", parts: ctx.analyse(code.value, depth + 1), dynamic: code.dynamic };
@@ -300,7 +300,7 @@ function unwrapEnv(words: readonly Word[], depth: number, ctx: Context, extra: S
     if (split !== undefined) {
       // `env -S` splits its string into words that replace it, then keeps reading options from them.
       if (depth + 1 > MAX_DEPTH) {
-        ctx.dynamic = true;
+        beyondLimit(ctx);
         return { kind: "stop", dynamic: true };
       }
       charge(ctx, split.value.length);

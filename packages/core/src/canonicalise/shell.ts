@@ -9,7 +9,7 @@
  */
 
 import { Parser } from "./shell-lexer.js";
-import { append, charge, MAX_COMMANDS, MAX_DEPTH, TooManyCommands } from "./shell-syntax.js";
+import { append, beyondLimit, charge, MAX_COMMANDS, MAX_DEPTH, TooManyCommands } from "./shell-syntax.js";
 import type { Command, Context, Word } from "./shell-syntax.js";
 import { ASSIGNMENT, basename, findExecs, RESERVED, unwrapOnce, unwraps } from "./shell-wrappers.js";
 import type { Stdin } from "./shell-wrappers.js";
@@ -48,6 +48,12 @@ export interface CanonicalShell {
    * opaque, dynamic part of unreadable input, and the guard refuses the action (`invalid_action`).
    */
   overflow?: true;
+  /**
+   * The line was read only in part: a limit (depth, nesting, unwrapping, the work budget) stopped the
+   * analysis, so what the rest runs is not known, and the guard refuses the action (`invalid_action`)
+   * instead of deciding on the part that was read. (Too many commands is `overflow`.)
+   */
+  unreadable?: true;
 }
 
 const MAX_UNWRAP = 64;
@@ -56,7 +62,7 @@ const NO_STDIN: Stdin = { texts: [], unseen: false };
 /** Parses and resolves a whole command line at `depth`; beyond the depth limit, nothing is read and all is dynamic. */
 function analyse(src: string, depth: number, ctx: Context): ShellPart[] {
   if (depth > MAX_DEPTH) {
-    ctx.dynamic = true;
+    beyondLimit(ctx);
     return [];
   }
   charge(ctx, src.length);
@@ -155,7 +161,10 @@ function unwrap(
     }
     words = step.words;
   }
-  if (rounds === MAX_UNWRAP) dynamic = true;
+  if (rounds === MAX_UNWRAP) {
+    dynamic = true;
+    beyondLimit(ctx);
+  }
   const head = words[0];
   // A program chosen by expansion or by a glob is not known: keep its literal text so no rule matches it by accident.
   const literal = head !== undefined && (head.dynamic || head.glob);
@@ -165,7 +174,7 @@ function unwrap(
   if (program === "find") {
     for (const exec of findExecs(words)) {
       if (depth + 1 > MAX_DEPTH) {
-        ctx.dynamic = true;
+        beyondLimit(ctx);
         break;
       }
       // The file names substituted for `{}` are only known at run time.
@@ -175,7 +184,7 @@ function unwrap(
   // `python -c "os.system('rm -rf /')"`: shell commands in inline code run too.
   for (const code of inlineShellCode(program, words)) {
     if (depth + 1 > MAX_DEPTH) {
-      ctx.dynamic = true;
+      beyondLimit(ctx);
       break;
     }
     append(parts, ctx.analyse(code, depth + 1));
@@ -223,11 +232,14 @@ export function analyseFully(command: string): CanonicalShell {
   };
   try {
     const parts = analyse(command, 0, ctx);
-    return { parts, dynamic: ctx.dynamic || parts.some((p) => p.dynamic) };
+    const read: CanonicalShell = { parts, dynamic: ctx.dynamic || parts.some((p) => p.dynamic) };
+    if (ctx.unread) read.unreadable = true;
+    return read;
   } catch (e) {
     if (e instanceof TooManyCommands) return { ...opaque(command.trim()), overflow: true };
-    // The budget running out (BudgetExhausted) lands here, and so would a bug: either way the answer fails closed.
-    return opaque(command.trim());
+    // The budget running out (BudgetExhausted) lands here, and so would a bug: either way the line is
+    // unread, and refused.
+    return { ...opaque(command.trim()), unreadable: true };
   }
 }
 

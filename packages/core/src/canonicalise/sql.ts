@@ -48,6 +48,8 @@ export interface CanonicalSql {
    * and the guard refuses the action (`invalid_action`).
    */
   overflow?: true;
+  /** The input could not be read (a fault in the analysis): the guard refuses it. */
+  unreadable?: true;
 }
 
 interface Reading {
@@ -441,8 +443,8 @@ export function canonicaliseSql(statement: string): CanonicalSql {
     return { statements: mergeReadings(statement, DIALECT_MARKS.test(statement) ? READINGS : ONE_READING) };
   } catch (e) {
     if (e instanceof TooManyStatements) return { statements: [{ text: statement.trim(), verb: "", tables: [] }], overflow: true };
-    // Unreachable by design; if a bug ever throws, hand back the whole input as one verb-less statement.
-    return { statements: [{ text: statement.trim(), verb: "", tables: [] }] };
+    // Unreachable by design; if a bug ever throws, the input is unread, and refused.
+    return { statements: [{ text: statement.trim(), verb: "", tables: [] }], unreadable: true };
   }
 }
 

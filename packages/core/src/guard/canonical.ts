@@ -169,6 +169,8 @@ function canonicaliseHttp(base: PartFields): void {
 function shellParts(base: PartFields, line: string): PartFields[] {
   const shell = canonicaliseShell(line);
   if (shell.overflow) throw new InvalidAction(`the command line has more than ${MAX_COMMANDS} commands; at most ${MAX_PARTS} are decided at once`);
+  // Read in part only (nesting past the limits, the work budget spent): what the rest runs is unknown.
+  if (shell.unreadable) throw new InvalidAction("the command line could not be read whole (it nests or expands past what the analysis follows); it is refused rather than decided on the part that was read");
   // An empty line (or only comments) still is an action: it is decided once, with no program.
   if (shell.parts.length === 0) return [withCommand(base, line, "", [], undefined)];
   const parts: PartFields[] = [];
@@ -190,6 +192,7 @@ function withCommand(b: PartFields, line: string, program: string | undefined, a
 function sqlParts(base: PartFields, statement: string): PartFields[] {
   const sql = canonicaliseSql(statement);
   if (sql.overflow) throw new InvalidAction(`the statement holds more than ${MAX_STATEMENTS} SQL statements; at most ${MAX_PARTS} are decided at once`);
+  if (sql.unreadable) throw new InvalidAction("the SQL could not be read; it is refused rather than guessed");
   if (sql.statements.length === 0) return [withStatement(base, "", undefined, [])];
   return sql.statements.map((s) => withStatement(base, s.text, s.verb, s.tables));
 }

@@ -113,6 +113,20 @@ rules:
     expect(guard.check(shell("a;a")).effect).toBe("allow");
   });
 
+  it("refuses a command line read only in part, even under `default: allow`", async () => {
+    const guard = await createGuard({ policy: "version: 1\ndefault: allow\nextends: [essential]\n" });
+    const shell = (command: string): Action => ({ kind: "shell", session: "s1", command });
+    let nested = "rm -rf /";
+    for (let i = 0; i < 20; i++) nested = `sh -c ${JSON.stringify(nested).replace(/\$/g, "\\$")}`;
+    const budget = `rm -rf / ; parallel sh -c ${"{1}".repeat(1000)} ::: ${"a".repeat(1000)}`;
+    for (const line of [nested, budget]) {
+      const d = guard.check(shell(line));
+      expect(d).toMatchObject({ effect: "deny", code: "invalid_action" });
+      expect(d.reason).toContain("could not be read whole");
+    }
+    expect(guard.check(shell("ls -la")).effect).toBe("allow");
+  });
+
   it("refuses SQL of more statements than the canonicaliser follows", async () => {
     const guard = await createGuard({ policy: `
 version: 1
