@@ -173,6 +173,21 @@ describe("loadCompiledPolicy refuses", () => {
     expect(refusal(() => loadCompiledPolicy(rebuild(header, noMagic)))).toMatchObject({ message: expect.stringContaining("`TWP1`") });
   });
 
+  it("a list of read fields that disagrees with the slots, even with a valid digest", () => {
+    // Without `program` in the list the guard would not split `ls && rm -rf /` into its commands.
+    const text = "version: 1\ndefault: allow\nrules:\n  - id: no-rm\n    when: action.program == \"rm\"\n    effect: deny\n";
+    const { header, program } = parts(compiled(text));
+    const reads = (header.policy.reads as string[]).filter((f) => f !== "program");
+    const file = rebuild({ ...header, policy: { ...header.policy, reads } }, program);
+    expect(refusal(() => loadCompiledPolicy(file, { source: text }))).toEqual({ code: "compiled_corrupt", message: "corrupt compiled policy: its list of the fields it reads does not match its slots" });
+  });
+
+  it("a file compiled with other built-in packs", () => {
+    const { header, program } = parts(compiled());
+    const file = rebuild({ ...header, packs: "0".repeat(64) }, program);
+    expect(refusal(() => loadCompiledPolicy(file))).toMatchObject({ code: "compiled_version", message: expect.stringContaining("other built-in packs") });
+  });
+
   it("a header that is not JSON", () => {
     const { program } = parts(compiled());
     const file = rebuild({}, program);

@@ -8,6 +8,8 @@ import { ENGINE_SHA256 } from "../engine/wasm-binary.js";
 import { sha256Hex } from "../audit/hash.js";
 import { CompiledPolicyError } from "../errors.js";
 import { loadPolicy } from "../policy/load.js";
+import { ESSENTIAL } from "../packs/essential.js";
+import { HEURISTICS } from "../packs/heuristics.js";
 import type { PolicyIssue } from "../policy/issues.js";
 import type { CompiledPolicy } from "../compile/compile.js";
 import { sha256Bytes } from "./digest.js";
@@ -34,8 +36,19 @@ interface Header {
   layout: number;
   /** SHA-256 (hex) of the UTF-8 policy text the file was compiled from. */
   source: string;
+  /** SHA-256 (hex) of the built-in packs compiled into it (`essential`, `heuristics`): see {@link packsSha256}. */
+  packs: string;
   programBytes: number;
   policy: HostInfo;
+}
+
+let packs: string | undefined;
+
+// The built-in packs are compiled into every file that extends them, and they change between releases
+// without the engine changing: a file compiled with older packs would keep enforcing the older rules.
+// Bound to their hash, such a file is refused (`compiled_version`) instead. Computed once, when needed.
+function packsSha256(): string {
+  return (packs ??= sha256Hex(JSON.stringify([ESSENTIAL, HEURISTICS])));
 }
 
 /** What {@link precompilePolicy} returns: the file's bytes only when the policy loads. */
@@ -70,6 +83,7 @@ export function precompilePolicy(source: string): PrecompileResult {
     engine: ENGINE_SHA256,
     layout: COMPILED_LAYOUT_VERSION,
     source: sha256Hex(source),
+    packs: packsSha256(),
     programBytes: program.length,
     policy: { ...rest, reads: [...reads] },
   };
@@ -125,6 +139,9 @@ export function loadCompiledPolicy(bytes: Uint8Array, options: LoadCompiledOptio
       `the file was compiled for engine \`${String(header.engine).slice(0, 12)}…\` (layout ${String(header.layout)}); this trailguard runs engine \`${ENGINE_SHA256.slice(0, 12)}…\` (layout ${COMPILED_LAYOUT_VERSION}): compile the policy again`,
     );
   }
+  if (header.packs !== packsSha256()) {
+    throw new CompiledPolicyError("compiled_version", "the file was compiled with other built-in packs (`essential`, `heuristics`) than this trailguard's: compile the policy again");
+  }
   if (header.programBytes !== body - PREFIX_BYTES - headerBytes) throw corrupt("its program length does not match its size");
   if (typeof header.source !== "string" || !/^[0-9a-f]{64}$/.test(header.source)) throw corrupt("its source hash is not a SHA-256");
   if (options.source !== undefined && sha256Hex(options.source) !== header.source) {
@@ -137,8 +154,13 @@ export function loadCompiledPolicy(bytes: Uint8Array, options: LoadCompiledOptio
   if (typeof info === "string") throw corrupt(`its policy part is malformed: ${info}`);
   const disagreement = checkProgramAgrees(program, info);
   if (disagreement) throw corrupt(`its program does not match its policy part: ${disagreement}`);
+  // Which fields the host canonicalises (and whether it splits a shell line or SQL batch into parts)
+  // follows from the slots, as the compiler derives it: a list that says otherwise would let a part
+  // go unsplit and its rules unread.
   const { reads, ...rest } = info;
-  return { ...rest, program, reads: new Set(reads) };
+  const derived = new Set(info.slots.map((p) => String(p[0])));
+  if (reads.length !== derived.size || !reads.every((f) => derived.has(f))) throw corrupt("its list of the fields it reads does not match its slots");
+  return { ...rest, program, reads: derived };
 }
 
 function corrupt(why: string): CompiledPolicyError {
