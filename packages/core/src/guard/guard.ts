@@ -56,19 +56,28 @@ export async function createGuard(options: GuardOptions): Promise<Guard> {
   let hasRepeat = false;
   let hasValueSinks = false;
   let top = -1;
-  const adopt = (p: CompiledPolicy) => {
-    policy = p;
-    // Results are matched to their decisions only when something depends on it: output rules, or flow
-    // sources labelling outputs.
-    expectsResults = p.outputs.length > 0 || p.trajectory.labels.length > 0;
-    traj = p.trajectory;
-    reasons = p.rules.map((r) => r.reason ?? `rule \`${r.id}\` matched`);
-    tables = decisionTables(p);
-    hasRepeat = traj.limits.some((l) => l.repeat);
-    hasValueSinks = traj.sinks.some((s) => s.scope === "value");
-    top = traj.origins.length - 1;
+  // What the decision path reads of a policy, worked out before anything is rebound: a policy that
+  // cannot be read throws here, while the guard still holds the old one whole.
+  const derive = (p: CompiledPolicy) => {
+    const t = p.trajectory;
+    return {
+      policy: p,
+      // Results are matched to their decisions only when something depends on it: output rules, or flow
+      // sources labelling outputs.
+      expectsResults: p.outputs.length > 0 || t.labels.length > 0,
+      traj: t,
+      reasons: p.rules.map((r) => r.reason ?? `rule \`${r.id}\` matched`),
+      tables: decisionTables(p),
+      hasRepeat: t.limits.some((l) => l.repeat),
+      hasValueSinks: t.sinks.some((s) => s.scope === "value"),
+      top: t.origins.length - 1,
+    };
   };
-  adopt(resolvePolicy(options.policy));
+  // Assignments only: nothing here can throw.
+  const adopt = (d: ReturnType<typeof derive>) => {
+    ({ policy, expectsResults, traj, reasons, tables, hasRepeat, hasValueSinks, top } = d);
+  };
+  adopt(derive(resolvePolicy(options.policy)));
   const slots = new SlotTable();
   let sessionCap = 0;
   let agentCap = 0;
@@ -392,6 +401,12 @@ export async function createGuard(options: GuardOptions): Promise<Guard> {
       if (!loaded.policy) throw new PolicyUpdateError("invalid_policy", new PolicyError(loaded.errors).message, { issues: loaded.errors });
       next = loaded.policy;
     }
+    let derived: ReturnType<typeof derive>;
+    try {
+      derived = derive(next);
+    } catch (e) {
+      throw new PolicyUpdateError("invalid_policy", `the new policy cannot be read: ${messageOf(e)}`, { cause: e });
+    }
     let fresh: Engine;
     let standby: Engine;
     try {
@@ -429,7 +444,7 @@ export async function createGuard(options: GuardOptions): Promise<Guard> {
     installed = staged.installed;
     sessionCap = staged.sessionCap;
     agentCap = staged.agentCap;
-    adopt(next);
+    adopt(derived);
     trail?.use(next);
     return change;
   };

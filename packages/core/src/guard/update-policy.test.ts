@@ -119,6 +119,20 @@ describe("guard.updatePolicy", () => {
     expect(guard.check(tool("other", "s9"), { now: 3 })).toMatchObject({ effect: "allow", rule: "tools" });
   });
 
+  it("rejects a compiled policy it cannot read before touching anything, and keeps the old one whole", async () => {
+    const guard = await createGuard({ policy: OLD });
+    const before = guard.policy;
+    guard.check(tool("read"), { now: 1 });
+    // A program the engine takes, with the host's part missing: the guard's derived tables cannot be built.
+    const broken = { ...loadPolicy(NEW).policy!, rules: undefined } as unknown as typeof before;
+    const err = await guard.updatePolicy(broken).catch((e) => e);
+    expect(err).toBeInstanceOf(PolicyUpdateError);
+    expect(err).toMatchObject({ code: "invalid_policy" });
+    expect(guard.policy).toBe(before);
+    expect(guard.check(tool("send"), { now: 2 })).toMatchObject({ effect: "deny", code: "sequence" });
+    expect(guard.check(tool("other", "s9"), { now: 3 })).toMatchObject({ effect: "allow", rule: "tools" });
+  });
+
   it("rejects when the engine cannot be set up for the new policy, and goes on deciding with the old", async () => {
     const guard = await createGuard({ policy: OLD });
     const before = guard.policy;
