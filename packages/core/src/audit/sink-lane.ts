@@ -46,8 +46,8 @@ export class SinkLane {
   #done = 0;
   #waiters: Waiter[] = [];
   readonly #timeoutMs: number;
-  // Fires when the write or flush in flight has taken longer than `#timeoutMs`.
-  #stall: ReturnType<typeof setTimeout> | undefined;
+  // The write in flight has taken longer than `#timeoutMs` (it still may settle, late).
+  #stalled = false;
 
   constructor(sink: AuditSink, index: number, onError?: (error: AuditError) => void, timeoutMs = DEFAULT_SINK_TIMEOUT_MS) {
     this.sink = sink;
@@ -91,12 +91,14 @@ export class SinkLane {
           () => {
             clearTimeout(stall);
             this.#busy = false;
+            this.#stalled = false;
             this.#written(records.length);
             this.drain();
           },
           (e: unknown) => {
             clearTimeout(stall);
             this.#busy = false;
+            this.#stalled = false;
             this.#fail(e);
           },
         );
@@ -118,6 +120,8 @@ export class SinkLane {
     this.drain();
     if (this.#done < target) {
       if (this.#paused) throw this.error!;
+      // A write already past its timeout: waiting for it would be waiting for what the timeout bounds.
+      if (this.#busy && this.#stalled) throw this.error!;
       await new Promise<void>((resolve, reject) => this.#waiters.push({ target, resolve, reject }));
     }
     if (this.sink.flush === undefined) return;
@@ -158,6 +162,7 @@ export class SinkLane {
     const timer = setTimeout(() => {
       const error = new AuditError("audit_sink", `audit sink ${this.index} failed: its ${what} has not finished within ${this.#timeoutMs} ms`);
       this.error = error;
+      if (what === "write") this.#stalled = true;
       const waiters = this.#waiters;
       this.#waiters = [];
       for (const w of waiters) w.reject(error);

@@ -275,6 +275,18 @@ describe("faults: an audit sink", () => {
     expect(verifyChain(lines(sink.lines))).toMatchObject({ ok: true, records: sink.records.length });
   });
 
+  it("a flush asked after a write has stalled past sinkTimeoutMs is refused at once, not left waiting", async () => {
+    vi.useFakeTimers({ toFake: ["setTimeout", "clearTimeout"] });
+    const guard = await createGuard({ policy: POLICY, audit: { sinkTimeoutMs: 1000, sinks: [{ write: () => new Promise<void>(() => {}) }] } });
+    expect(guard.check(tool("v", "search"), { now: 1 }).effect).toBe("allow");
+    await Promise.resolve();
+    await vi.advanceTimersByTimeAsync(1000);
+    const late = guard.flush().then(() => "resolved", (e: unknown) => String(e));
+    await vi.advanceTimersByTimeAsync(0);
+    expect(await Promise.race([late, Promise.resolve("pending")])).toMatch(/has not finished within 1000 ms/);
+    expect(guard.check(tool("b", "search"), { now: 2 })).toMatchObject({ effect: "deny", code: "audit_error" });
+  });
+
   it("a flush that never settles rejects after sinkTimeoutMs instead of hanging, and decisions deny meanwhile", async () => {
     vi.useFakeTimers({ toFake: ["setTimeout", "clearTimeout"] });
     const sink = memorySink();
