@@ -151,6 +151,18 @@ describe("faults: the engine is refused memory", () => {
     expect(run(guard, [tool("v", "search"), tool("v", "search")], 200)).toEqual((await unfaulted()).victim);
   });
 
+  it("still expires idle sessions while it refuses new ones, so their room goes to the sessions that come next", async () => {
+    const guard = await cappedGuard({ policy: `${POLICY}sessions:\n  idle: 1s\n  evicted: fresh\n` });
+    // Only new sessions act: no decision for a session that fits runs the sweep.
+    let first = -1;
+    for (let i = 0; i < 100_000 && first < 0; i++) {
+      if (guard.check(tool(`s${i}`, "echo"), { now: 10 }).effect !== "allow") first = i;
+    }
+    expect(first).toBeGreaterThan(0);
+    expect(guard.check(tool("late-1", "echo"), { now: 5_000 })).toMatchObject({ effect: "deny", code: "engine_fault" });
+    expect(guard.check(tool("late-2", "echo"), { now: 5_001 })).toMatchObject({ effect: "allow", rule: "echo" });
+  });
+
   it("refuses an action whose fields need more memory than it can get, and goes on with the same instance", async () => {
     const guard = await cappedGuard();
     run(guard, BEFORE("v", "b"), 0);

@@ -200,12 +200,19 @@ export async function createGuard(options: GuardOptions): Promise<Guard> {
       if (policy.sessions.evicted === "deny") return refusal("evicted", "this session was evicted while idle; an operator must reset it (`resetSession`) before it can act again");
       slots.forgetEviction(a.session);
     }
-    const { state: st } = slots.session(a.session);
+    const { state: st, fresh } = slots.session(a.session);
     slots.touch(a.session, st, now);
     const agentSlot = slots.agent(typeof a.agent === "string" ? a.agent : "");
     const eng = current();
     if (!eng) return refusal("engine_fault", "the engine is restarting after a fault");
-    if (st.slot >= sessionCap || agentSlot >= agentCap) return refusal("engine_fault", "the engine is out of memory: it has no room for this session's or agent's state (sessions it holds go on)");
+    if (st.slot >= sessionCap || agentSlot >= agentCap) {
+      // A session that never acted leaves no trace, and idle sessions still expire while the engine is
+      // short of room: their slots are what the sessions that come next get, and the host's table of
+      // sessions stays bounded.
+      if (fresh) slots.release(a.session);
+      evict(now);
+      return refusal("engine_fault", "the engine is out of memory: it has no room for this session's or agent's state (sessions it holds go on)");
+    }
     if (st.needsReset) {
       try {
         eng.resetSession(st.slot);

@@ -80,6 +80,20 @@ export class SlotTable {
   }
 
 
+  /**
+   * Undoes the creation of a session that never acted (the engine had no room for it): no tombstone, as
+   * nothing of it is lost, and its slot goes back last in line, so that the slots the engine holds are
+   * handed out first.
+   */
+  release(id: string): void {
+    const state = this.sessions.get(id);
+    if (!state) return;
+    this.sessions.delete(id);
+    if (id === this.last) this.last = undefined;
+    if (state.slot === this.highWater - 1) this.highWater--;
+    else this.free.unshift(state.slot);
+  }
+
   /** Evicts the least recently active sessions until at most `max` remain. */
   evictOver(max: number): void {
     for (const [id] of this.sessions) {
