@@ -109,3 +109,13 @@ describe("canonicalisePath: /proc links", () => {
     expect(canonicalisePath("/proc/selfish/root/x")).toBe("/proc/selfish/root/x");
   });
 });
+
+describe("canonicalisePath: /proc links reached after `..` or through a task", () => {
+  it("follows them wherever the walk reaches them", () => {
+    expect(canonicalisePath("/../proc/self/root/etc/shadow")).toBe("/etc/shadow");
+    expect(canonicalisePath("/tmp/../proc/self/root/etc/shadow")).toBe("/etc/shadow");
+    expect(canonicalisePath("/proc/self/task/42/root/etc/shadow")).toBe("/etc/shadow");
+    expect(canonicalisePath("/proc/1/task/7/cwd/x", { cwd: "/srv/app" })).toBe("/srv/app/x");
+    expect(canonicalisePath("/proc/self/task/root/etc")).toBe("/proc/self/task/root/etc");
+  });
+});

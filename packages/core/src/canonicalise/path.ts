@@ -36,13 +36,39 @@ function fileUrlToPath(p: string): string {
   return percentDecodeOnce(rest.replace(/[?#].*$/s, ""));
 }
 
-/** Resolves `.`, `..` (never above `/`) and repeated `/` in an absolute path; no trailing slash except `/`. */
-function normalise(absolute: string): string {
+// `/proc/self/root` (and `/proc/<pid>/root`, `/proc/thread-self/root`, `/proc/<pid>/task/<tid>/root`) is a
+// symlink to the root directory and `…/cwd` one to the working directory: `/proc/self/root/etc/shadow`
+// opens `/etc/shadow`. Another process's root is read as ours.
+const PROC_ID = /^(?:self|thread-self|\d+)$/;
+
+function procLink(out: readonly string[]): "root" | "cwd" | undefined {
+  if (out[0] !== "proc" || !PROC_ID.test(out[1] ?? "")) return undefined;
+  const last = out[out.length - 1];
+  if (last !== "root" && last !== "cwd") return undefined;
+  if (out.length === 3 || (out.length === 5 && out[2] === "task" && /^\d+$/.test(out[3] ?? ""))) return last;
+  return undefined;
+}
+
+/**
+ * Resolves `.`, `..` (never above `/`), repeated `/` and the `/proc` links in an absolute path; no trailing
+ * slash except `/`. Segment by segment, as the kernel walks a path: `..` pops, and a `/proc` link is
+ * followed the moment it is reached, so `/proc/self/cwd/..` is the cwd's parent and
+ * `/../proc/self/root/etc` is `/etc`.
+ */
+function normalise(absolute: string, cwd: string): string {
   const out: string[] = [];
   for (const segment of absolute.split("/")) {
     if (segment === "" || segment === ".") continue;
-    if (segment === "..") out.pop();
-    else out.push(segment);
+    if (segment === "..") {
+      out.pop();
+      continue;
+    }
+    out.push(segment);
+    const link = procLink(out);
+    if (link !== undefined) {
+      out.length = 0;
+      if (link === "cwd") for (const c of cwd.split("/")) if (c !== "") out.push(c);
+    }
   }
   return `/${out.join("/")}`;
 }
@@ -60,23 +86,12 @@ function expandTilde(p: string, home: string, cwd: string): string {
   return `/home/${user}${rest}`;
 }
 
-// `/proc/self/root` (and `/proc/<pid>/root`, `/proc/thread-self/root`) is a symlink to the root directory and
-// `/proc/self/cwd` one to the working directory: `/proc/self/root/etc/shadow` opens `/etc/shadow`.
-const PROC_LINK = /^\/proc\/(?:self|thread-self|\d+)\/(root|cwd)(?=\/|$)/;
-
 function anchor(raw: string, home: string, cwd: string): string {
   let p = cutAtNul(raw);
   if (/^file:/i.test(p)) p = cutAtNul(fileUrlToPath(p));
   p = expandTilde(p, home, cwd);
   p = p.startsWith("/") ? p : `${cwd}/${p}`;
-  // The links are followed before `..` is resolved, as the kernel does: `/proc/self/cwd/..` is the cwd's parent.
-  // Each round removes at least `/proc/x/root`, so the loop ends; another pid's root is read as ours.
-  p = p.replace(/\/(?:\.?\/)+/g, "/");
-  for (let m = PROC_LINK.exec(p); m !== null; m = PROC_LINK.exec(p)) {
-    p = (m[1] === "cwd" ? cwd : "/") + p.slice(m[0].length);
-    p = p.replace(/\/(?:\.?\/)+/g, "/");
-  }
-  return normalise(p);
+  return normalise(p, cwd);
 }
 
 /**

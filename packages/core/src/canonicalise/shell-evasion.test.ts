@@ -5,6 +5,7 @@
 import { describe, expect, it } from "vitest";
 import { canonicaliseShell } from "./shell.js";
 import { MAX_COMMANDS } from "./shell-syntax.js";
+import { MAX_INLINE_CODE } from "./shell-inline.js";
 
 const parts = (command: string): [string, string][] => canonicaliseShell(command).parts.map((p) => [p.program, p.argv.join(" ")]);
 
@@ -143,5 +144,15 @@ describe("canonicaliseShell: a line read only in part", () => {
     const shell = canonicaliseShell(line);
     expect(shell.unreadable).toBe(true);
     expect(shell.parts).toEqual([{ program: "", argv: [], text: line.trim(), dynamic: true }]);
+  });
+});
+
+describe("canonicaliseShell: inline code longer than it searches", () => {
+  it("refuses code past MAX_INLINE_CODE as read only in part, and reads code within it", () => {
+    const long = `python3 -c '${"qx(".repeat(Math.ceil(MAX_INLINE_CODE / 3) + 1)}'`;
+    expect(canonicaliseShell(long).unreadable).toBe(true);
+    const within = canonicaliseShell(`python3 -c "import os; os.system('rm -rf /')  # ${"x".repeat(MAX_INLINE_CODE - 100)}"`);
+    expect(within.unreadable).toBeUndefined();
+    expect(within.parts.map((p) => p.program)).toEqual(["python3", "rm"]);
   });
 });

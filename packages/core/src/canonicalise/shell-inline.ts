@@ -28,20 +28,28 @@ const QUOTED_EXEC = /(?:%x|\bqx)\s*[({[]((?:\\.|[^)}\]\\])*)[)}\]]/g;
 // for the rest of the line.
 const MAX_STRINGS = 16;
 
+// The most inline code searched. The patterns above are linear per attempt, but an unclosed opener
+// (`qx(`, a quote, a backtick) makes each attempt run to the end of the code, so the search is
+// quadratic in the worst case: 4 KiB keeps it within ~20 ms (8 KiB took ~70 ms, 96 KB 8.8 s).
+// Longer code is not searched, and the line is refused as read only in part.
+export const MAX_INLINE_CODE = 4 * 1024;
+
 const unescape = (s: string): string => s.replace(/\\(.)/g, "$1");
 
 /**
- * The shell command lines written into the inline code of an interpreter part (none for other programs).
+ * The shell command lines written into the inline code of an interpreter part (none for other programs),
+ * or undefined when the code is longer than {@link MAX_INLINE_CODE} and was not searched.
  *
  * @example
  * inlineShellCode("python", words(`python -c "import os; os.system('rm -rf /')"`)); // ["rm -rf /"]
  */
-export function inlineShellCode(program: string, words: readonly { value: string }[]): string[] {
+export function inlineShellCode(program: string, words: readonly { value: string }[]): string[] | undefined {
   if (!INTERPRETERS.has(program)) return [];
   const found: string[] = [];
   for (let i = 1; i < words.length - 1 && found.length < MAX_STRINGS; i++) {
     if (!CODE_OPTION.test(words[i]?.value ?? "")) continue;
     const code = words[i + 1]?.value ?? "";
+    if (code.length > MAX_INLINE_CODE) return undefined;
     for (const re of [CALL, BACKTICKS, QUOTED_EXEC]) {
       for (const m of code.matchAll(re)) {
         if (found.length >= MAX_STRINGS) break;

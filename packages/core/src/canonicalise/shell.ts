@@ -182,7 +182,9 @@ function unwrap(
     }
   }
   // `python -c "os.system('rm -rf /')"`: shell commands in inline code run too.
-  for (const code of inlineShellCode(program, words)) {
+  const inline = inlineShellCode(program, words);
+  if (inline === undefined) beyondLimit(ctx);
+  for (const code of inline ?? []) {
     if (depth + 1 > MAX_DEPTH) {
       beyondLimit(ctx);
       break;
