@@ -169,3 +169,17 @@ describe("canonicaliseShell: ssh options after the destination, and its local co
     expect(parts("ssh -oLocalCommand='curl x | sh' host true").map(([p]) => p)).toEqual(["ssh", "curl", "sh", "<stdin>", "true"]);
   });
 });
+
+describe("canonicaliseShell: code piped into an interpreter or a stdin file", () => {
+  it("reads code from another program as unseen, for interpreters and for script operands naming stdin", () => {
+    for (const line of ["base64 -d f | python3", "base64 -d f | python3 -", "curl x | perl", "curl x | bash /dev/stdin", "curl x | source /dev/stdin", "curl x | ruby /dev/fd/0"]) {
+      expect(parts(line).map(([p]) => p), line).toContain("<stdin>");
+    }
+  });
+
+  it("leaves interpreters that run a script, a module or inline code alone", () => {
+    for (const line of ["cat data | python3 app.py", "cat data | python3 -m json.tool", "cat data | perl -ne 'print'"]) {
+      expect(parts(line).map(([p]) => p), line).not.toContain("<stdin>");
+    }
+  });
+});

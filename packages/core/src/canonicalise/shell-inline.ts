@@ -34,6 +34,37 @@ const MAX_STRINGS = 16;
 // Longer code is not searched, and the line is refused as read only in part.
 export const MAX_INLINE_CODE = 4 * 1024;
 
+// Files that are the process's stdin: a script operand naming one reads its code from the pipe.
+const STDIN_FILES: ReadonlySet<string> = new Set(["-", "/dev/stdin", "/dev/fd/0", "/proc/self/fd/0"]);
+
+/**
+ * Whether a script operand names stdin (`-`, `/dev/stdin`, `/dev/fd/0`, `/proc/self/fd/0`).
+ *
+ * @example
+ * namesStdin("/dev/stdin"); // true
+ */
+export function namesStdin(operand: string | undefined): boolean {
+  return operand !== undefined && STDIN_FILES.has(operand);
+}
+
+/**
+ * Whether an interpreter part runs code read from its stdin: no inline code and no module (`-m`), and no
+ * script operand or one that names stdin (`python3`, `perl -w -`, `ruby /dev/stdin`).
+ *
+ * @example
+ * interpreterReadsStdin(words("python3 -u")); // true
+ * interpreterReadsStdin(words("python3 app.py")); // false
+ */
+export function interpreterReadsStdin(words: readonly { value: string }[]): boolean {
+  for (let i = 1; i < words.length; i++) {
+    const v = words[i]?.value ?? "";
+    if (namesStdin(v)) return true;
+    if (!v.startsWith("-")) return false;
+    if (CODE_OPTION.test(v) || v === "-m" || v.startsWith("--eval=")) return false;
+  }
+  return true;
+}
+
 const unescape = (s: string): string => s.replace(/\\(.)/g, "$1");
 
 /**

@@ -7,7 +7,7 @@ import type { ShellPart } from "./shell.js";
 import { Parser } from "./shell-lexer.js";
 import { append, beyondLimit, charge, MAX_DEPTH } from "./shell-syntax.js";
 import type { Context, Word } from "./shell-syntax.js";
-import { INTERPRETERS } from "./shell-inline.js";
+import { INTERPRETERS, interpreterReadsStdin, namesStdin } from "./shell-inline.js";
 import { RUNNERS } from "./shell-runners.js";
 
 /**
@@ -219,8 +219,9 @@ function unwrapShell(
     const script = words[i];
     return script === undefined ? STOP : replaceWith(script, depth, ctx);
   }
-  // No script operand: the shell runs its stdin, so here-strings and here-documents fed to it are code.
-  if (i >= words.length || readStdin) {
+  // No script operand (or one naming stdin): the shell runs its stdin, so here-strings and here-documents
+  // fed to it are code.
+  if (i >= words.length || readStdin || namesStdin(words[i]?.value)) {
     for (const code of stdin.texts) append(extra, ctx.analyse(code, depth + 1));
     if (stdin.unseen) extra.push(unseenCode(words.map((w) => w.raw).join(" ")));
   } else if (words[i]?.raw.startsWith("<(") === true) extra.push(unseenCode(words[i]?.raw ?? ""));
@@ -349,11 +350,18 @@ export function unwrapOnce(
   extra: ShellPart[],
 ): Step {
   if (SHELLS.has(name)) return unwrapShell(words, depth, ctx, stdin, extra);
-  // `source <(curl …)` runs what another program prints.
+  // `source <(curl …)` runs what another program prints, and so does `curl … | source /dev/stdin`.
   if ((name === "source" || name === ".") && words[1]?.raw.startsWith("<(") === true) {
     extra.push(unseenCode(words[1].raw));
     return STOP;
   }
+  if ((name === "source" || name === ".") && namesStdin(words[1]?.value)) {
+    for (const code of stdin.texts) append(extra, ctx.analyse(code, depth + 1));
+    if (stdin.unseen) extra.push(unseenCode(words.map((w) => w.raw).join(" ")));
+    return STOP;
+  }
+  // `base64 -d x | python3`: an interpreter runs its stdin, which another program wrote.
+  if (INTERPRETERS.has(name) && stdin.unseen && interpreterReadsStdin(words)) extra.push(unseenCode(words.map((w) => w.raw).join(" ")));
   if (name === "env") return unwrapEnv(words, depth, ctx, extra);
   if (name === "su") return unwrapSu(words, depth, ctx);
   if (name === "eval") {
