@@ -327,12 +327,15 @@ function unwrapEnv(words: readonly Word[], depth: number, ctx: Context, extra: S
  * unwraps("sudo"); // true
  */
 export function unwraps(name: string): boolean {
-  return OPENED.has(name);
+  // Built on first use, not at load: shell-runners imports this module, so RUNNERS is not yet defined
+  // while this one loads when shell-runners is imported first.
+  opened ??= new Set([
+    ...SHELLS, ...WRAPPERS.keys(), ...RESERVED, ...RUNNERS, ...INTERPRETERS, "env", "su", "eval", "command", "find", "source", ".",
+  ]);
+  return opened.has(name);
 }
 
-const OPENED: ReadonlySet<string> = new Set([
-  ...SHELLS, ...WRAPPERS.keys(), ...RESERVED, ...RUNNERS, ...INTERPRETERS, "env", "su", "eval", "command", "find", "source", ".",
-]);
+let opened: ReadonlySet<string> | undefined;
 
 /**
  * One unwrapping step for the program `name`: the wrapped command's words, the parts of a command run as a string
