@@ -82,7 +82,10 @@ export function resetSessionAt(i: i32): void {
 }
 
 function agentRecord(i: i32): usize {
-  return i >= 0 ? agents + <usize>i * <usize>(agentRecordBytes > 0 ? agentRecordBytes : <u32>8) : globalRecord;
+  if (i < 0) return globalRecord;
+  // As for session records: an index past the records would read or write whatever lies next.
+  if (i >= agentCap) unreachable();
+  return agents + <usize>i * <usize>(agentRecordBytes > 0 ? agentRecordBytes : <u32>8);
 }
 
 /** Address of agent record `i` (for moving state to a fresh instance). */

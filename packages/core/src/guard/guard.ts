@@ -436,7 +436,7 @@ export async function createGuard(options: GuardOptions): Promise<Guard> {
     const from = policy;
     let staged: StagedUpdate;
     try {
-      staged = stageUpdate(slots, plans, old, fresh, from, next);
+      staged = stageUpdate(slots, plans, old, fresh, from, next, agentCap);
     } catch (e) {
       throw new PolicyUpdateError("engine_fault", `the sessions' state could not be carried over to the new policy: ${messageOf(e)}`, { cause: e });
     }

@@ -43,7 +43,7 @@ export interface StagedUpdate {
 }
 
 /** The new engine's records and the sessions' host state under `next`, not yet in force. Throws on a fault. */
-export function stageUpdate(slots: SlotTable, plans: readonly PlannedOffer[], old: Engine, fresh: Engine, from: CompiledPolicy, next: CompiledPolicy): StagedUpdate {
+export function stageUpdate(slots: SlotTable, plans: readonly PlannedOffer[], old: Engine, fresh: Engine, from: CompiledPolicy, next: CompiledPolicy, oldAgentCap: number): StagedUpdate {
   const nSessions = SlotTable.capacity(slots.highWater);
   const nAgents = SlotTable.capacity(slots.agents.size);
   fresh.ensure(nSessions, nAgents);
@@ -77,7 +77,10 @@ export function stageUpdate(slots: SlotTable, plans: readonly PlannedOffer[], ol
     fresh.importRecord(st.slot, record);
     hosts.push([st, host]);
   }
-  for (let a = 0; a < slots.agents.size; a++) fresh.importAgentRecord(a, carryRecord(old.exportAgentRecord(a), fresh.exportAgentRecord(a), map.agent));
+  // Only the records the old engine holds: an agent past its room (refused for want of memory) never
+  // acted, and reading past the records would copy whatever lies beyond them.
+  const heldAgents = Math.min(slots.agents.size, oldAgentCap);
+  for (let a = 0; a < heldAgents; a++) fresh.importAgentRecord(a, carryRecord(old.exportAgentRecord(a), fresh.exportAgentRecord(a), map.agent));
   fresh.importGlobalRecord(carryRecord(old.exportGlobalRecord(), fresh.exportGlobalRecord(), map.global));
   return { hosts, installed: nextInstalled, sessionCap: nSessions, agentCap: nAgents, carried: map.carried, dropped: map.dropped };
 }
