@@ -16,8 +16,10 @@ import { AuditError } from "../errors.js";
 const NEEDS_CARE = /["\\\u0000-\u001f\ud800-\udfff]/;
 const SURROGATE = /[\ud800-\udfff]/;
 // The fast path recurses; past this depth the iterative `canonicalize` (which also detects cycles)
-// takes over. Audit records nest three levels (record, action, args); 32 leaves room for real arguments.
-const MAX_FAST_DEPTH = 32;
+// takes over. Audit records nest three levels (record, action, args) above the arguments, which the guard
+// bounds at 128 levels (guard/input-bounds.ts MAX_INPUT_DEPTH): 3 + 128 keeps every argument a guard
+// accepts on the fast path, so an agent cannot push each of its records onto the slow one by nesting.
+const MAX_FAST_DEPTH = 3 + 128;
 
 // Thrown inside the fast path to hand the value to the slow path; never escapes this module.
 const BAIL = Symbol("bail");

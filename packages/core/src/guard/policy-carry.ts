@@ -88,12 +88,7 @@ export function carrySession(old: Uint8Array, fresh: Uint8Array, map: CarryMap):
   // Bit 0 of the flags is the kill mark: a killed session stays killed whatever the policy.
   to.setUint32(0, (to.getUint32(0, true) & ~1) | (from.getUint32(0, true) & 1), true);
   to.setUint32(4, from.getUint32(4, true), true);
-  const labels = from.getBigUint64(8, true);
-  let mask = 0n;
-  map.labels.forEach((bit, i) => {
-    if (bit >= 0 && (labels >> BigInt(i)) & 1n) mask |= 1n << BigInt(bit);
-  });
-  to.setBigUint64(8, mask, true);
+  to.setBigUint64(8, carryLabels(from.getBigUint64(8, true), map), true);
   // An origin the new order does not name (or none before: nothing was tracked) is read as the lowest:
   // the floor can only end up too low (refusing more), never too high.
   const floor = map.origins[from.getInt32(16, true)];

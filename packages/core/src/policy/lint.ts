@@ -200,8 +200,13 @@ function otherConditions(doc: PolicyDoc): { when: unknown; path: (string | numbe
  * err are judged: then no reading of the fail-closed rule can make them hold.
  */
 function neverHolds(c: Condition): string | undefined {
-  if (!c.total || !c.whenTrue) return undefined;
-  const whys = c.whenTrue.map(contradiction);
+  return c.total ? unsatisfiable(c.whenTrue) : undefined;
+}
+
+/** Why none of `bs` (the ways a condition holds) can hold, or undefined when one can or they are unknown. */
+function unsatisfiable(bs: Branch[] | undefined): string | undefined {
+  if (!bs) return undefined;
+  const whys = bs.map(contradiction);
   if (whys.some((w) => w === undefined)) return undefined;
   return whys.length === 1 ? whys[0]! : whys.length === 0 ? "its condition is `false`" : "none of its alternatives can hold";
 }
@@ -222,21 +227,15 @@ function restrictive(r: Analysed): boolean {
 function neverMatches(r: Analysed): { path: (string | number)[]; reason: string } | undefined {
   const base: (string | number)[] = ["rules", r.index];
   const strict = restrictive(r);
-  const unsat = (bs: Branch[] | undefined) => {
-    if (!bs) return undefined;
-    const whys = bs.map(contradiction);
-    if (whys.some((w) => w === undefined)) return undefined;
-    return whys.length === 1 ? whys[0]! : bs.length === 0 ? "its condition is `false`" : "none of its alternatives can hold";
-  };
   if (!strict || r.when.total) {
-    const why = unsat(r.when.whenTrue);
+    const why = unsatisfiable(r.when.whenTrue);
     if (why) return { path: [...base, "when"], reason: why };
   }
   if (r.unless && (!strict || r.unless.total)) {
-    const why = unsat(r.unless.whenFalse);
+    const why = unsatisfiable(r.unless.whenFalse);
     if (why) return { path: [...base, "unless"], reason: `its \`unless\` always holds (${why})` };
     if (!strict || r.when.total) {
-      const both = unsat(matchesWhen(r));
+      const both = unsatisfiable(matchesWhen(r));
       if (both) return { path: base, reason: `its \`unless\` holds whenever its \`when\` does (${both})` };
     }
   }
