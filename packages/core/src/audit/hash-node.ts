@@ -2,7 +2,7 @@
 // cost for a record-sized input (measured in docs/audit.md). Node-only: never imported by browser code.
 
 import * as crypto from "node:crypto";
-import { setPlatformSha256, type HashHex } from "./hash.js";
+import { setPlatformSha256, setPlatformSha256Bytes, type HashHex } from "./hash.js";
 
 // `crypto.hash` (Node ≥ 20.12) is a one-shot digest without a Hash object: about half the cost of
 // `createHash` for a few hundred bytes.
@@ -22,3 +22,5 @@ export const nodeSha256Hex: HashHex =
 
 // Importing the Node entry makes the native hash the default (sha256Hex): same digests, several times faster.
 setPlatformSha256(nodeSha256Hex);
+// And over bytes, for compiled policies' digests (compiled/format.ts).
+setPlatformSha256Bytes((bytes) => new Uint8Array(crypto.createHash("sha256").update(bytes).digest()));

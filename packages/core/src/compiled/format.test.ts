@@ -5,7 +5,7 @@ import { loadPolicy } from "../policy/load.js";
 import { CompiledPolicyError } from "../errors.js";
 import { ENGINE_SHA256 } from "../engine/wasm-binary.js";
 import { COMPILED_LAYOUT_VERSION, loadCompiledPolicy, precompilePolicy } from "./format.js";
-import { sha256Bytes, setPlatformSha256Bytes } from "./digest.js";
+import { sha256Bytes, setPlatformSha256Bytes } from "../audit/hash.js";
 
 const SOURCE = `version: 1
 name: compiled

@@ -5,14 +5,13 @@
 // given the text) compiled from other text. docs/compiled.md describes the layout.
 
 import { ENGINE_SHA256 } from "../engine/wasm-binary.js";
-import { sha256Hex } from "../audit/hash.js";
+import { sha256Bytes, sha256Hex } from "../audit/hash.js";
 import { CompiledPolicyError } from "../errors.js";
 import { loadPolicy } from "../policy/load.js";
 import { ESSENTIAL } from "../packs/essential.js";
 import { HEURISTICS } from "../packs/heuristics.js";
 import type { PolicyIssue } from "../policy/issues.js";
 import type { CompiledPolicy } from "../compile/compile.js";
-import { sha256Bytes } from "./digest.js";
 import { checkProgramAgrees, readHostInfo, type HostInfo } from "./shape.js";
 
 /** `TGCP`, little-endian: the first four bytes of every compiled policy file. */
