@@ -1,6 +1,6 @@
 import { createGuard, fileSink, loadPolicy, parseTrace, replayTrace, resumeChain, TraceError, type Action, type TraceEvent } from "@trailguard/core";
 import type { Io } from "../io.js";
-import { readOrFail } from "./read.js";
+import { printIssues, readOrFail } from "./read.js";
 
 /**
  * `trailguard check --policy POLICY (--trace TRACE.jsonl | --action JSON) [--audit LOG]`: decides every
@@ -23,7 +23,7 @@ export async function check(args: string[], io: Io): Promise<number> {
   if (text === undefined) return 1;
   const { policy, errors } = loadPolicy(text);
   if (!policy) {
-    for (const e of errors) io.err(`${policyFile}:${e.line ?? 1}:${e.column ?? 1}: ${e.message}`);
+    printIssues(io, policyFile, { errors, warnings: [] });
     return 1;
   }
   let events: TraceEvent[];

@@ -1,7 +1,7 @@
 import { rename, writeFile } from "node:fs/promises";
 import { precompilePolicy } from "@trailguard/core";
 import type { Io } from "../io.js";
-import { readOrFail } from "./read.js";
+import { printIssues, readOrFail } from "./read.js";
 
 const USAGE = "usage: trailguard compile POLICY -o FILE";
 
@@ -33,9 +33,7 @@ export async function compile(args: string[], io: Io): Promise<number> {
   const text = await readOrFail(io, file);
   if (text === undefined) return 1;
   const { compiled, errors, warnings } = precompilePolicy(text);
-  const where = (i: { line?: number; column?: number }) => `${file}:${i.line ?? 1}:${i.column ?? 1}`;
-  for (const w of warnings) io.err(`${where(w)}: warning: ${w.message}`);
-  for (const e of errors) io.err(`${where(e)}: ${e.message}`);
+  printIssues(io, file, { errors, warnings });
   if (!compiled) return 1;
   // Written beside the target and renamed over it, so a reader never sees half a file.
   const partial = `${out}.partial`;

@@ -1,7 +1,7 @@
 import { parse } from "yaml";
 import { compilePlan, formatPath, generatePlanKey, loadPolicy, signPlan, verifyPlan } from "@trailguard/core";
 import type { Io } from "../io.js";
-import { readOrFail } from "./read.js";
+import { printIssues, readOrFail } from "./read.js";
 import { parseFlags } from "./check.js";
 
 const USAGE = `usage:
@@ -64,7 +64,7 @@ export async function plan(args: string[], io: Io): Promise<number> {
   if (policyText === undefined) return 1;
   const { policy, errors: policyErrors } = loadPolicy(policyText);
   if (!policy) {
-    for (const e of policyErrors) io.err(`${flags["--policy"]}:${e.line ?? 1}:${e.column ?? 1}: ${e.message}`);
+    printIssues(io, flags["--policy"], { errors: policyErrors, warnings: [] });
     return 1;
   }
   const sig = /^[A-Za-z0-9+/=\s]+$/.test(flags["--signature"]) ? flags["--signature"] : (await readOrFail(io, flags["--signature"])) ?? "";

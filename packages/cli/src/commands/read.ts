@@ -10,3 +10,21 @@ export async function readOrFail(io: Io, path: string): Promise<string | undefin
     return undefined;
   }
 }
+
+/**
+ * Prints a policy's load issues as `FILE:LINE:COL: message`, warnings first and marked as such.
+ *
+ * @example
+ * printIssues(io, "policy.yaml", loadPolicy(text));
+ */
+export function printIssues(io: Io, file: string, issues: { errors: readonly Issue[]; warnings: readonly Issue[] }): void {
+  const where = (i: Issue) => `${file}:${i.line ?? 1}:${i.column ?? 1}`;
+  for (const w of issues.warnings) io.err(`${where(w)}: warning: ${w.message}`);
+  for (const e of issues.errors) io.err(`${where(e)}: ${e.message}`);
+}
+
+interface Issue {
+  message: string;
+  line?: number;
+  column?: number;
+}

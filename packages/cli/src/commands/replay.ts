@@ -1,6 +1,6 @@
 import { loadPolicy, logFilesInOrder, nodeSha256Hex, readLogFiles, replayAuditLog, type AuditReplayDifference, type AuditReplayReport, type CompiledPolicy, type ReplayVerdict } from "@trailguard/core";
 import type { Io } from "../io.js";
-import { readOrFail } from "./read.js";
+import { printIssues, readOrFail } from "./read.js";
 import { clean, table } from "./table.js";
 
 const USAGE = "usage: trailguard replay --policy POLICY [--json] [--key PUBLIC_KEY]… LOG…";
@@ -28,7 +28,7 @@ export async function replay(args: string[], io: Io): Promise<number> {
   if (text === undefined) return 2;
   const { policy, errors } = loadPolicy(text);
   if (!policy) {
-    for (const e of errors) io.err(`${opts.policy}:${e.line ?? 1}:${e.column ?? 1}: ${e.message}`);
+    printIssues(io, opts.policy, { errors, warnings: [] });
     return 2;
   }
   let code = 0;

@@ -1,6 +1,6 @@
 import { loadPolicy } from "@trailguard/core";
 import type { Io } from "../io.js";
-import { readOrFail } from "./read.js";
+import { printIssues, readOrFail } from "./read.js";
 
 /**
  * `trailguard validate POLICY`: exit 0 when the policy loads; otherwise every problem as
@@ -15,9 +15,7 @@ export async function validate(args: string[], io: Io): Promise<number> {
   const text = await readOrFail(io, file);
   if (text === undefined) return 1;
   const { policy, errors, warnings } = loadPolicy(text);
-  const where = (i: { line?: number; column?: number }) => `${file}:${i.line ?? 1}:${i.column ?? 1}`;
-  for (const w of warnings) io.err(`${where(w)}: warning: ${w.message}`);
-  for (const e of errors) io.err(`${where(e)}: ${e.message}`);
+  printIssues(io, file, { errors, warnings });
   if (!policy) return 1;
   io.out(`${file}: ok (${policy.rules.length} rules${policy.rules.some((r) => r.essential) ? ", essential pack included" : ""})`);
   return 0;
