@@ -183,3 +183,11 @@ describe("canonicaliseShell: code piped into an interpreter or a stdin file", ()
     }
   });
 });
+
+describe("canonicaliseShell: xargs input it does not split as xargs does", () => {
+  it("reads quoted input, and an attached -a file, as unknown", () => {
+    expect(parts(`echo "'/'" | xargs rm -rf`)[1]).toEqual(["rm", "rm -rf {}"]);
+    expect(parts("echo /tmp/x | xargs -afile rm -rf")[1]).toEqual(["rm", "rm -rf {}"]);
+    expect(parts("echo /tmp/x | xargs rm -rf")[1]).toEqual(["rm", "rm -rf /tmp/x"]);
+  });
+});

@@ -115,6 +115,9 @@ function substitute(words: readonly Word[], from: string, to: string, dynamic: b
 function knownLines(stdin: Stdin): string[] | undefined {
   if (stdin.unseen || stdin.texts.length === 0) return undefined;
   const lines = stdin.texts.join("\n").split("\n").filter((l) => l.trim() !== "");
+  // xargs removes quotes from its input itself, which the split below does not: such input is read as
+  // unknown (`echo "'/'" | xargs rm -rf` runs `rm -rf /`).
+  if (lines.some((l) => /["']/.test(l))) return undefined;
   return lines.length > MAX_COMBINATIONS ? undefined : lines;
 }
 
@@ -131,7 +134,9 @@ function xargs(all: readonly Word[], text: string, depth: number, ctx: Context, 
   const command = all.slice(i);
   const replace = replaceString(all, i);
   // `-a FILE` / `--arg-file FILE`: the arguments come from the file, not from stdin.
-  const fromFile = all.slice(1, i).some((w) => /^(?:-[^-]*a|--arg-file|--arg-file=.*|--arg-f.*)$/.test(w.value));
+  // (`-a` may be clustered or carry its value attached: `-0a list`, `-alist`; any short cluster with an `a`
+  // counts, which at worst reads stdin as unknown.)
+  const fromFile = all.slice(1, i).some((w) => /^(?:-[^-]*a.*|--arg-f.*)$/.test(w.value));
   const lines = fromFile ? undefined : knownLines(stdin);
   const parts: ShellPart[] = [];
   if (replace !== undefined) {
