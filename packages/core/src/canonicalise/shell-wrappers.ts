@@ -71,8 +71,6 @@ export interface WrapperSpec {
   long?: readonly string[];
   /** What follows the options before the command. */
   then?: "assignments" | "duration";
-  /** The wrapped command's arguments come from elsewhere (stdin). */
-  dynamic?: boolean;
 }
 
 const WRAPPERS: ReadonlyMap<string, WrapperSpec> = new Map<string, WrapperSpec>([
@@ -392,7 +390,7 @@ export function unwrapOnce(
   let i = skipOptions(words, 1, spec);
   if (spec.then === "assignments") while (i < words.length && ENV_ASSIGNMENT.test(words[i]?.value ?? "")) i++;
   if (spec.then === "duration") i++;
-  return i >= words.length ? STOP : { kind: "next", words: words.slice(i), dynamic: spec.dynamic === true };
+  return i >= words.length ? STOP : { kind: "next", words: words.slice(i), dynamic: false };
 }
 
 /**

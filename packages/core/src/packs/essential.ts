@@ -6,6 +6,7 @@
 // looked (a recursive delete elsewhere, discarding git work) asks. Measured against two labelled shell
 // corpora in test/shell-corpora (docs/evasion.md).
 
+import { INTERPRETERS as INLINE_INTERPRETERS } from "../canonicalise/shell-inline.js";
 import type { PolicyDoc } from "../policy/types.js";
 import {
   cel, CD_AWAY, FIND_DELETE, FORCE, GIT_CHECKOUT_CREATE, GIT_CHECKOUT_PATHS, OPERAND, FIND_DELETE_IN_EXEC, FIND_UNSAFE_START, GIT_DISCARD, GIT_HELP, GIT_PUSH_FORCE, GIT_PUSH_LEASE,
@@ -26,7 +27,8 @@ const anyOf = (field: string, patterns: readonly string[]): string =>
   `(${patterns.map((p) => `action.${field}.matches(${cel(p)})`).join(" || ")})`;
 
 const SHELLS = '["sh", "bash", "zsh", "dash", "ksh", "fish"]';
-const INTERPRETERS = '["python", "python2", "python3", "node", "nodejs", "deno", "bun", "ruby", "perl", "php"]';
+// The interpreters whose inline code the shell canonicaliser reads (one list, kept there).
+const INTERPRETERS = JSON.stringify([...INLINE_INTERPRETERS]);
 // Library calls that delete files, as inline interpreter code writes them (Python, Node, Ruby, Perl, PHP).
 const CODE_DELETE = String.raw`\brm\s+(?:-\S+\s+)*-[a-zA-Z]*[rR]|rmtree|rm_rf|rm_r|FileUtils\.rm|remove_tree|rmSync|rmdirSync|unlinkSync|fs\.rm|fs\.unlink|os\.remove|os\.unlink|os\.rmdir|\.unlink\(|File\.delete|unlink\s*\(|Path\([^)]*\)\.unlink`;
 
